@@ -1,0 +1,15 @@
+"""ganlib: WGAN, WGAN-GP and the paper's ICVP method (iterative cost, variable parameter), small enough to read.
+
+Modules, in the order data flows through them:
+
+- :mod:`ganlib.config`   a run's plain values, with help texts and validation;
+- :mod:`ganlib.data`     data sets by name (toy 2-D, digits, MNIST, Fashion-MNIST, CelebA, any folder);
+- :mod:`ganlib.models`   MLPs and DCGAN-style networks;
+- :mod:`ganlib.methods`  **the paper's logic**: gradient penalty, interpolation point, lambda schedules;
+- :mod:`ganlib.train`    one training loop, checkpoints, logs;
+- :mod:`ganlib.metrics`  metrics independent of the critic (exact W1, classifier FID, sliced Wasserstein);
+- :mod:`ganlib.plots`    every figure;
+- :mod:`ganlib.cli`      the ``ganlib`` command.
+"""
+
+__version__ = "0.1.0"

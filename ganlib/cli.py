@@ -1,0 +1,145 @@
+"""The ``ganlib`` command.
+
+    ganlib train --method icvp --dataset mnist --iters 2000 --out runs/NAME
+    ganlib train --out runs/NAME --iters 4000 --resume
+    ganlib demo                      # the toy job: three methods on 8 Gaussians, figures in figures/
+
+Every option of ``train`` comes from :class:`ganlib.config.Config` with its help text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import fields
+from pathlib import Path
+
+from .config import Config
+
+
+def _bool(text: str) -> bool:
+    if text.lower() in ("1", "true", "yes", "on"):
+        return True
+    if text.lower() in ("0", "false", "no", "off"):
+        return False
+    raise argparse.ArgumentTypeError(f"invalid boolean {text!r}; accepted: true, false, yes, no, 1, 0")
+
+
+def _int_list(text: str) -> list:
+    try:
+        return [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid list of integers {text!r}; expected e.g. 100,500,1000") from None
+
+
+def _str_list(text: str) -> list:
+    return [v.strip() for v in text.split(",") if v.strip()]
+
+
+def add_config_options(p: argparse.ArgumentParser) -> None:
+    """One option per :class:`Config` field; defaults stay ``None`` so that only given ones override."""
+    for f in fields(Config):
+        opt = "--" + f.name.replace("_", "-")
+        meta = f.metadata
+        kw = {"help": f"{meta['help']} (default: {f.default if f.default not in ((), None) else 'see help'})",
+              "default": argparse.SUPPRESS, "dest": f.name}
+        if meta.get("choices"):
+            kw["choices"] = meta["choices"]
+        if f.type in ("bool",) or isinstance(f.default, bool):
+            kw.update(type=_bool, nargs="?", const=True, metavar="BOOL")
+        elif isinstance(f.default, (list, tuple)):
+            kw["type"] = _int_list if meta.get("type") is int else _str_list
+            kw["metavar"] = "A,B,..."
+        elif isinstance(f.default, int) or "int" in str(f.type):
+            kw["type"] = int
+        elif isinstance(f.default, float) or "float" in str(f.type):
+            kw["type"] = float
+        p.add_argument(opt, **kw)
+
+
+def config_from_args(args: argparse.Namespace) -> Config:
+    given = {f.name: getattr(args, f.name) for f in fields(Config) if hasattr(args, f.name)}
+    return Config(**given)
+
+
+def cmd_train(args) -> int:
+    from .train import NonFiniteLossError, train
+
+    cfg = config_from_args(args)
+    try:
+        cfg.resolved()
+        run = train(cfg, args.out, resume=args.resume)
+    except NonFiniteLossError as e:
+        print(f"ganlib train: stopped: {e}", file=sys.stderr)
+        return 3
+    print(f"{run.cfg.method} on {run.cfg.dataset}: {run.it} generator iterations in {run.seconds:.1f} s -> {args.out}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    """The toy job: wgan, wgan-gp and icvp briefly on 8 Gaussians, one sample figure per method."""
+    import matplotlib.pyplot as plt
+    import torch
+
+    from .data import toy_sample
+    from .plots import scatter_samples
+    from .provenance import environment
+    from .train import train
+
+    out = Path(args.figures)
+    out.mkdir(parents=True, exist_ok=True)
+    for method in ("wgan", "wgan-gp", "icvp"):
+        cfg = Config(method=method, dataset="8gaussians", iters=args.iters, seed=args.seed, quiet=args.quiet)
+        run = train(cfg, Path(args.runs) / f"demo-{method}", resume=True)
+        with torch.random.fork_rng():
+            torch.manual_seed(args.seed)
+            real = toy_sample("8gaussians", 1000)
+            fake = run.generate(torch.randn(1000, run.cfg.latent_dim, device=run.device)).cpu()
+        fig, ax = plt.subplots(figsize=(4, 4.4))
+        scatter_samples(ax, fake, real, f"{method}, {run.it} generator iterations")
+        env = environment(run.device)
+        fig.text(0.01, 0.01, f"8gaussians, seed {args.seed}, {env['hardware']}, torch {env['torch']}, "
+                 f"commit {env['git_commit']}", fontsize=5)
+        fig.savefig(out / f"demo_8gaussians_{method}.png", dpi=120)
+        plt.close(fig)
+        print(f"wrote {out / f'demo_8gaussians_{method}.png'}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ganlib", description="WGAN, WGAN-GP and ICVP: train, evaluate, reproduce.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    t = sub.add_parser("train", help="train one run", description="Train one run; every option has a default.")
+    add_config_options(t)
+    t.add_argument("--out", required=True, help="run folder (config, logs, samples, checkpoints)")
+    t.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    t.set_defaults(func=cmd_train)
+
+    d = sub.add_parser("demo", help="toy job: wgan, wgan-gp, icvp on 8 Gaussians; a figure per method")
+    d.add_argument("--iters", type=int, default=1000, help="generator iterations per method (default: 1000)")
+    d.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    d.add_argument("--runs", default="runs", help="folder for the runs (default: runs)")
+    d.add_argument("--figures", default="figures", help="folder for the figures (default: figures)")
+    d.add_argument("--quiet", action="store_true", help="no progress bars")
+    d.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (ValueError, FileExistsError) as e:
+        parser.exit(2, f"ganlib {args.command}: error: {e}\n")
+    except Exception as e:  # data errors and the like: one clear line, not a stack trace
+        from .data import DataError
+
+        if isinstance(e, DataError):
+            parser.exit(2, f"ganlib {args.command}: data error: {e}\n")
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""A run's configuration: a handful of plain values, each with a help text.
+
+``None`` means "the published default for this method and data set" (METHOD.md section 3), filled
+in by :meth:`Config.resolved`.  The command line is generated from this one table, so every option
+has its help text and the same validation.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from .data import DATASETS, TOY
+from .methods import LAMBDA_SCHEDULES, METHODS, check_choice
+from .models import ACTIVATIONS, D_NORMS, G_NORMS
+
+OPTIMIZERS = ("adam", "rmsprop", "sgd")
+LR_DECAYS = ("none", "exponential", "cosine")
+NOISES = ("normal", "uniform")
+ICVP_INTERPOLATIONS = ("deterministic", "band")
+
+
+def _f(default, help, **kw):
+    return field(default=default, metadata={"help": help, **kw})
+
+
+@dataclass
+class Config:
+    method: str = _f("icvp", "training method", choices=METHODS)
+    dataset: str = _f("8gaussians", f"data set: {', '.join(DATASETS)}")
+    data_dir: str | None = _f(None, "data folder (default: $GANLIB_DATA, else ~/.cache/ganlib/data)")
+    image_size: int | None = _f(None, "image size for colour sets: 32 or 64 (default 32)")
+    max_images: int | None = _f(None, "use at most this many images of an image folder")
+    iters: int = _f(1000, "generator iterations")
+    batch_size: int | None = _f(None, "batch size (default: 256 toy, 50 MNIST-like, 64 colour)")
+    n_critic: int = _f(5, "critic steps per generator step")
+    wgan_warmup: bool = _f(False, "WGAN reference schedule: 100 critic steps for the first 25 generator steps "
+                           "and every 500th")
+    optimizer: str | None = _f(None, "optimiser for G and D (default: rmsprop for wgan, adam otherwise)",
+                               choices=OPTIMIZERS)
+    lr_g: float | None = _f(None, "generator learning rate (default: 5e-5 wgan, 1e-4 otherwise)")
+    lr_d: float | None = _f(None, "critic learning rate (default: as lr_g)")
+    adam_beta1: float = _f(0.5, "Adam beta1")
+    adam_beta2: float = _f(0.9, "Adam beta2")
+    lr_decay: str = _f("none", "learning-rate decay over the run", choices=LR_DECAYS)
+    lr_final: float = _f(0.1, "with lr_decay: final learning rate as a fraction of the initial one")
+    weight_decay: float = _f(0.0, "L2 weight decay for both networks")
+    grad_clip: float = _f(0.0, "clip each network's gradient norm to this value (0: off)")
+    noise: str = _f("normal", "latent noise distribution", choices=NOISES)
+    latent_dim: int | None = _f(None, "latent size (default: 2 toy, 128 images)")
+    width: int | None = _f(None, "network width (default: 512 toy MLP, 64 DCGAN)")
+    activation: str | None = _f(None, "hidden activation of both networks (default: relu toy; images: relu G, "
+                                "leaky_relu D)", choices=ACTIVATIONS)
+    g_norm: str = _f("batch", "generator normalisation (images)", choices=G_NORMS)
+    d_norm: str = _f("none", "critic normalisation (batch only for wgan)", choices=D_NORMS)
+    dropout: float = _f(0.0, "critic dropout probability")
+    spectral_norm: bool = _f(False, "spectral normalisation in the critic")
+    clip_value: float = _f(0.01, "wgan: weight clipping range [-c, c]")
+    lambda_max: float | None = _f(None, "penalty weight (wgan-gp's lambda; icvp's lambda_max). Default 0.1 toy, "
+                                  "10 images")
+    lambda_min: float = _f(0.0, "icvp: smallest lambda")
+    gamma: float = _f(1.0, "icvp: lambda_t = lambda_min + (lambda_max - lambda_min) * r_t ** gamma")
+    ema_beta: float = _f(0.9, "icvp: EMA factor beta of the distance d_t")
+    warmup: int = _f(100, "icvp: warm-up T_w in critic steps (r_t = 1)")
+    interpolation: str = _f("deterministic", "icvp/icvp-eps interpolation mode", choices=ICVP_INTERPOLATIONS)
+    lambda_schedule: str | None = _f(None, "override the lambda schedule (default: the method's own)",
+                                     choices=LAMBDA_SCHEDULES)
+    seed: int = _f(0, "random seed")
+    device: str = _f("auto", "device: auto (CUDA when present, else CPU), cpu, cuda")
+    checkpoint_every: int = _f(500, "save a checkpoint every N generator iterations (and at the end)")
+    sample_at: list = _f((), "generator iterations at which to save a sample grid (and at the end)", type=int)
+    eval_at: list = _f((), "generator iterations at which to evaluate metrics", type=int)
+    metrics: list = _f((), "metrics to evaluate (default for the data set when eval_at is set)", type=str)
+    eval_samples: int = _f(2000, "generated and real samples per evaluation")
+    quiet: bool = _f(False, "no progress bar")
+
+    def validate(self) -> "Config":
+        """Refuse bad values with a message naming the value and what is accepted."""
+        check_choice("method", self.method, METHODS)
+        if not (self.dataset in DATASETS[:-1] or self.dataset.startswith("folder:")):
+            raise ValueError(f"unknown dataset {self.dataset!r}; accepted: {', '.join(DATASETS)}")
+        for f in fields(self):
+            choices, v = f.metadata.get("choices"), getattr(self, f.name)
+            if choices and v is not None:
+                check_choice(f.name.replace("_", "-"), v, choices)
+        positive = ["iters", "n_critic", "batch_size", "checkpoint_every", "latent_dim", "width", "eval_samples"]
+        for name in positive:
+            v = getattr(self, name)
+            if v is not None and (not isinstance(v, int) or v < 1):
+                raise ValueError(f"{name.replace('_', '-')} must be an integer >= 1; got {v!r}")
+        for name in ("lambda_max", "lambda_min", "lr_g", "lr_d", "weight_decay", "grad_clip", "gamma"):
+            v = getattr(self, name)
+            if v is not None and v < 0:
+                raise ValueError(f"{name.replace('_', '-')} must be >= 0; got {v}")
+        for name in ("ema_beta", "adam_beta1", "adam_beta2", "dropout"):
+            v = getattr(self, name)
+            if not 0.0 <= v < 1.0:
+                raise ValueError(f"{name.replace('_', '-')} must be in [0, 1); got {v}")
+        if not 0 < self.lr_final <= 1:
+            raise ValueError(f"lr-final must be in (0, 1]; got {self.lr_final}")
+        if self.clip_value <= 0:
+            raise ValueError(f"clip-value must be > 0; got {self.clip_value}")
+        if self.warmup < 0:
+            raise ValueError(f"warmup must be >= 0; got {self.warmup}")
+        if self.device not in ("auto", "cpu", "cuda") and not self.device.startswith("cuda:"):
+            raise ValueError(f"unknown device {self.device!r}; accepted: auto, cpu, cuda, cuda:N")
+        return self
+
+    def resolved(self) -> "Config":
+        """A copy with every ``None`` replaced by the published default (METHOD.md section 3)."""
+        c = Config(**asdict(self))
+        toy = c.dataset in TOY
+        colour = c.dataset == "celeba" or c.dataset.startswith("folder:")
+        wgan = c.method == "wgan"
+        c.batch_size = c.batch_size or (256 if toy else 64 if colour else 50)
+        c.optimizer = c.optimizer or ("rmsprop" if wgan else "adam")
+        c.lr_g = c.lr_g if c.lr_g is not None else (5e-5 if wgan else 1e-4)
+        c.lr_d = c.lr_d if c.lr_d is not None else c.lr_g
+        c.lambda_max = c.lambda_max if c.lambda_max is not None else (0.1 if toy else 10.0)
+        if colour and c.image_size is None:
+            c.image_size = 32
+        c.sample_at, c.eval_at, c.metrics = list(c.sample_at), list(c.eval_at), list(c.metrics)
+        return c.validate()
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def save(self, path: Path) -> None:
+        Path(path).write_text(json.dumps(self.to_dict(), indent=2) + "\n")
+
+    @classmethod
+    def load(cls, path: Path) -> "Config":
+        return cls.from_dict(json.loads(Path(path).read_text()))
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Config":
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(d) - names)
+        if unknown:
+            raise ValueError(f"unknown config field(s) {', '.join(unknown)}; accepted: {', '.join(sorted(names))}")
+        return cls(**d)

@@ -1,0 +1,295 @@
+"""The paper's logic in one place: gradient penalty, interpolation points and lambda schedules.
+
+Section and step numbers refer to ``docs/METHOD.md`` (a copy of the project's method specification).
+
+Everything here works without a GAN around it.  A student can feed an :class:`ICVPSchedule`
+a sequence of distance estimates ``w_t`` and read back ``r_t, eps_t, lambda_t``::
+
+    >>> s = ICVPSchedule(warmup=0)
+    >>> [round(s.step(w).lambda_t, 3) for w in (4.0, 2.0, 1.0)]
+    [10.0, 9.5, 8.8]
+
+A :class:`Method` turns a schedule into the critic's loss, and is what the trainer calls.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import torch
+
+METHODS = ("wgan", "wgan-gp", "icvp", "icvp-eps", "icvp-lambda")
+INTERPOLATIONS = ("uniform", "deterministic", "band")
+LAMBDA_SCHEDULES = ("constant", "distance", "linear", "exponential", "cosine", "step")
+
+GRAD_NORM_EPS = 1e-12  # inside the square root: a zero gradient must not give NaN (section 3)
+
+
+def check_choice(name: str, value, accepted) -> None:
+    """Refuse ``value`` with a message that names it and lists what is accepted."""
+    if value not in accepted:
+        raise ValueError(f"unknown {name} {value!r}; accepted: {', '.join(map(str, accepted))}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Lambda schedules (section 2, step 5, and the time-based ones beyond the paper).
+# Each is a small object: ``lam(t, r_t) -> lambda_t`` where t counts critic updates.
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ConstantLambda:
+    """WGAN-GP: ``lambda_t = lambda_max`` for every step."""
+
+    lambda_max: float = 10.0
+
+    def __call__(self, t: int, r_t: float) -> float:
+        return self.lambda_max
+
+
+@dataclass
+class DistanceLambda:
+    """Step 5: ``lambda_t = lambda_min + (lambda_max - lambda_min) * r_t ** gamma``."""
+
+    lambda_max: float = 10.0
+    lambda_min: float = 0.0
+    gamma: float = 1.0
+
+    def __call__(self, t: int, r_t: float) -> float:
+        return self.lambda_min + (self.lambda_max - self.lambda_min) * r_t**self.gamma
+
+
+@dataclass
+class TimeLambda:
+    """Time-based decay from ``lambda_max`` to ``lambda_min`` over ``total`` critic steps.
+
+    ``kind`` is one of ``linear``, ``exponential`` (geometric: reaches ``lambda_min`` at ``total``,
+    never below it), ``cosine`` (half cosine), ``step`` (multiply the excess over ``lambda_min``
+    by ``factor`` every ``step_size`` steps).  The distance ``r_t`` is ignored: these are the
+    "time-driven" decays to compare against the paper's "distance-driven" one.
+    """
+
+    kind: str = "linear"
+    lambda_max: float = 10.0
+    lambda_min: float = 0.0
+    total: int = 10000
+    factor: float = 0.5
+    step_size: int = 1000
+
+    def __post_init__(self):
+        check_choice("time-based lambda schedule", self.kind, ("linear", "exponential", "cosine", "step"))
+
+    def __call__(self, t: int, r_t: float) -> float:
+        lo, hi = self.lambda_min, self.lambda_max
+        p = min(max(t / max(self.total, 1), 0.0), 1.0)
+        if self.kind == "linear":
+            return hi + (lo - hi) * p
+        if self.kind == "cosine":
+            return lo + (hi - lo) * 0.5 * (1.0 + math.cos(math.pi * p))
+        if self.kind == "exponential":
+            floor = max(lo, 1e-3 * hi)  # geometric decay needs a positive end point
+            return max(lo, hi * (floor / hi) ** p) if hi > 0 else lo
+        return lo + (hi - lo) * self.factor ** (t // max(self.step_size, 1))
+
+
+def make_lambda_schedule(kind: str, lambda_max=10.0, lambda_min=0.0, gamma=1.0, total=10000, **time_kw):
+    """Build a lambda schedule by name (one of :data:`LAMBDA_SCHEDULES`)."""
+    check_choice("lambda schedule", kind, LAMBDA_SCHEDULES)
+    if kind == "constant":
+        return ConstantLambda(lambda_max)
+    if kind == "distance":
+        return DistanceLambda(lambda_max, lambda_min, gamma)
+    return TimeLambda(kind, lambda_max, lambda_min, total, **time_kw)
+
+
+# ---------------------------------------------------------------------------------------------
+# The iterative rule (section 2, steps 2-5).
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ScheduleStep:
+    """One critic step of the rule: what is logged (step 7)."""
+
+    t: int
+    w_t: float
+    d_t: float
+    d_ref: float  # NaN during warm-up
+    r_t: float
+    eps_t: float
+    lambda_t: float
+
+
+class ICVPSchedule:
+    """Turns the critic's distance estimates ``w_t`` into ``r_t``, ``eps_t`` and ``lambda_t``.
+
+    - step 2: ``d_t = beta * d_{t-1} + (1 - beta) * w_t`` with ``d_0 = w_0``;
+    - step 3: ``r_t = 1`` for the first ``warmup`` steps; afterwards ``d_ref = max(d_ref, d_t)``
+      (started at the end of warm-up) and ``r_t = clip(d_t / d_ref, 0, 1)``, or 1 while ``d_ref <= 0``;
+    - step 4: ``eps_t = 1 - r_t``;
+    - step 5: ``lambda_t`` from the pluggable ``lambda_schedule``.
+
+    ``interpolation`` says how :func:`interpolation_point` uses ``r_t``: ``uniform`` (WGAN-GP,
+    ignores it), ``deterministic`` or ``band``.
+    """
+
+    def __init__(self, interpolation="deterministic", lambda_schedule=None, beta=0.9, warmup=100):
+        check_choice("interpolation", interpolation, INTERPOLATIONS)
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"EMA beta must be in [0, 1); got {beta}")
+        if warmup < 0:
+            raise ValueError(f"warm-up must be >= 0 critic steps; got {warmup}")
+        self.interpolation = interpolation
+        self.lambda_schedule = lambda_schedule if lambda_schedule is not None else DistanceLambda()
+        self.beta = beta
+        self.warmup = warmup
+        self.t = 0
+        self.d = None  # d_{t-1}
+        self.d_ref = None
+
+    def step(self, w_t: float) -> ScheduleStep:
+        w_t = float(w_t)
+        self.d = w_t if self.d is None else self.beta * self.d + (1.0 - self.beta) * w_t
+        if self.t < self.warmup:
+            r_t = 1.0
+        else:
+            self.d_ref = self.d if self.d_ref is None else max(self.d_ref, self.d)
+            r_t = 1.0 if self.d_ref <= 0 else min(max(self.d / self.d_ref, 0.0), 1.0)
+        out = ScheduleStep(
+            t=self.t,
+            w_t=w_t,
+            d_t=self.d,
+            d_ref=math.nan if self.d_ref is None else self.d_ref,
+            r_t=r_t,
+            eps_t=1.0 - r_t,
+            lambda_t=float(self.lambda_schedule(self.t, r_t)),
+        )
+        self.t += 1
+        return out
+
+    def run(self, ws) -> list[ScheduleStep]:
+        """Feed a whole sequence of ``w_t``; handy for plots and teaching."""
+        return [self.step(w) for w in ws]
+
+    def state_dict(self) -> dict:
+        return {"t": self.t, "d": self.d, "d_ref": self.d_ref}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.t, self.d, self.d_ref = state["t"], state["d"], state["d_ref"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Interpolation point and gradient penalty (section 1 and section 2, steps 4 and 6).
+# ---------------------------------------------------------------------------------------------
+
+
+def interpolation_point(real: torch.Tensor, fake: torch.Tensor, mode: str = "uniform", r_t: float = 1.0):
+    """``x_hat = eps * real + (1 - eps) * fake`` with one ``eps`` per sample (never per pixel).
+
+    ``uniform``: ``eps ~ U[0, 1]`` (WGAN-GP); ``deterministic``: ``eps = 1 - r_t`` for the whole
+    batch; ``band``: ``eps ~ U[1 - r_t, 1]``.  Returns ``(x_hat, eps)`` with ``eps`` of shape ``(B,)``.
+    """
+    check_choice("interpolation", mode, INTERPOLATIONS)
+    b = real.shape[0]
+    if mode == "uniform":
+        eps = torch.rand(b, device=real.device, dtype=real.dtype)
+    elif mode == "deterministic":
+        eps = torch.full((b,), 1.0 - r_t, device=real.device, dtype=real.dtype)
+    else:
+        eps = 1.0 - r_t * torch.rand(b, device=real.device, dtype=real.dtype)
+    e = eps.view(b, *([1] * (real.dim() - 1)))
+    return e * real + (1.0 - e) * fake, eps
+
+
+def gradient_norm(critic, x_hat: torch.Tensor) -> torch.Tensor:
+    """Per-sample L2 norm of ``grad D(x_hat)`` over the flattened input; differentiable."""
+    x_hat = x_hat.detach().requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    return torch.sqrt(grad.flatten(1).pow(2).sum(1) + GRAD_NORM_EPS)
+
+
+def gradient_penalty(critic, x_hat: torch.Tensor):
+    """``mean((||grad D(x_hat)||_2 - 1)^2)`` (without lambda); returns ``(penalty, grad_norms)``."""
+    norms = gradient_norm(critic, x_hat)
+    return (norms - 1.0).pow(2).mean(), norms
+
+
+# ---------------------------------------------------------------------------------------------
+# Methods: what the trainer asks for the critic's loss.
+# ---------------------------------------------------------------------------------------------
+
+
+class Method:
+    """A critic objective: ``wgan`` (weight clipping) or a gradient-penalty method with a schedule."""
+
+    def __init__(self, name: str, schedule: ICVPSchedule | None = None, clip_value: float = 0.01):
+        check_choice("method", name, METHODS)
+        self.name = name
+        self.schedule = schedule
+        self.clip_value = clip_value
+        if name != "wgan" and schedule is None:
+            raise ValueError(f"method {name!r} needs a schedule")
+
+    def critic_loss(self, critic, real: torch.Tensor, fake: torch.Tensor):
+        """Section 2, step 6.  ``fake`` is detached here, whatever the caller did."""
+        fake = fake.detach()
+        d_real, d_fake = critic(real).mean(), critic(fake).mean()
+        w = d_real - d_fake  # the Wasserstein estimate: mean(D(real)) - mean(D(fake))
+        log = {"w_t": w.item()}
+        if self.schedule is None:
+            return -w, log
+        s = self.schedule.step(w.item())
+        x_hat, _ = interpolation_point(real, fake, self.schedule.interpolation, s.r_t)
+        penalty, norms = gradient_penalty(critic, x_hat)
+        log.update(asdict(s))
+        log.update(penalty=penalty.item(), grad_norm=norms.mean().item())
+        return -w + s.lambda_t * penalty, log
+
+    @torch.no_grad()
+    def after_critic_step(self, critic) -> None:
+        """WGAN's weight clipping: every critic parameter into ``[-c, c]``."""
+        if self.name == "wgan":
+            for p in critic.parameters():
+                p.clamp_(-self.clip_value, self.clip_value)
+
+    def state_dict(self) -> dict:
+        return {"schedule": self.schedule.state_dict() if self.schedule else None}
+
+    def load_state_dict(self, state: dict) -> None:
+        if self.schedule is not None:
+            self.schedule.load_state_dict(state["schedule"])
+
+
+def make_method(
+    name: str,
+    lambda_max: float = 10.0,
+    lambda_min: float = 0.0,
+    gamma: float = 1.0,
+    beta: float = 0.9,
+    warmup: int = 100,
+    interpolation: str = "deterministic",
+    lambda_schedule: str | None = None,
+    clip_value: float = 0.01,
+    total_critic_steps: int = 10000,
+) -> Method:
+    """Build a method by name, as in section 2 (ablations) and section 3 (baselines).
+
+    ``interpolation`` (deterministic or band) applies to ``icvp`` and ``icvp-eps``; ``wgan-gp`` and
+    ``icvp-lambda`` draw ``eps ~ U[0, 1]``.  ``lambda_schedule`` overrides the method's own
+    (``constant`` for wgan-gp and icvp-eps, ``distance`` for icvp and icvp-lambda).
+    """
+    check_choice("method", name, METHODS)
+    if name == "wgan":
+        if clip_value <= 0:
+            raise ValueError(f"clip value must be > 0; got {clip_value}")
+        return Method(name, clip_value=clip_value)
+    if lambda_max < 0 or lambda_min < 0:
+        raise ValueError(f"lambda must be >= 0; got lambda_max={lambda_max}, lambda_min={lambda_min}")
+    if lambda_min > lambda_max:
+        raise ValueError(f"lambda_min ({lambda_min}) must not exceed lambda_max ({lambda_max})")
+    check_choice("interpolation for icvp", interpolation, ("deterministic", "band"))
+    own_interp = {"wgan-gp": "uniform", "icvp-lambda": "uniform"}.get(name, interpolation)
+    own_lambda = lambda_schedule or ("constant" if name in ("wgan-gp", "icvp-eps") else "distance")
+    lam = make_lambda_schedule(own_lambda, lambda_max, lambda_min, gamma, total=total_critic_steps)
+    return Method(name, ICVPSchedule(own_interp, lam, beta=beta, warmup=warmup))

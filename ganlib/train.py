@@ -1,0 +1,289 @@
+"""One readable training loop.
+
+``train(cfg, out)`` writes into the run folder ``out``:
+
+- ``config.json``  the resolved configuration;
+- ``log.jsonl``    one row per generator iteration: losses, ``w_t`` and the ICVP trace
+  (``t, d_t, d_ref, r_t, eps_t, lambda_t``, penalty, gradient norm at ``x_hat``) of the last critic step;
+- ``metrics.jsonl`` evaluations at ``cfg.eval_at`` with the training wall-clock seconds;
+- ``samples/iter_NNNNNN.png`` sample grids at ``cfg.sample_at`` and at the end;
+- ``checkpoint.pt`` every ``cfg.checkpoint_every`` iterations and at the end, written atomically;
+- ``run.json``     status (running, finished, failed and why), environment and timings.
+
+``train(cfg, out, resume=True)`` continues from ``checkpoint.pt``: on CPU, N iterations resumed for
+N more end with the same parameters as 2N in one go.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from pathlib import Path
+
+import torch
+
+from .config import Config
+from .data import load_dataset
+from .methods import make_method
+from .models import build_models
+from .provenance import environment, select_device
+
+
+class NonFiniteLossError(RuntimeError):
+    """The loss became NaN or infinite; the last good checkpoint is kept."""
+
+
+def atomic_save(obj, path: Path) -> None:
+    """Write to a temporary file beside ``path``, then rename: a crash leaves the old file intact."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            torch.save(obj, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_json(path: Path, obj) -> None:
+    tmp = Path(path).with_name(f".{Path(path).name}.tmp")
+    tmp.write_text(json.dumps(obj, indent=2, default=str) + "\n")
+    os.replace(tmp, path)
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    path = Path(path)
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def _truncate_jsonl(path: Path, last_iter: int) -> None:
+    rows = [r for r in read_jsonl(path) if r["iter"] <= last_iter]
+    Path(path).write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
+def _optimizer(name, params, lr, cfg):
+    if name == "adam":
+        return torch.optim.Adam(params, lr=lr, betas=(cfg.adam_beta1, cfg.adam_beta2), weight_decay=cfg.weight_decay)
+    if name == "rmsprop":
+        return torch.optim.RMSprop(params, lr=lr, weight_decay=cfg.weight_decay)
+    return torch.optim.SGD(params, lr=lr, weight_decay=cfg.weight_decay)
+
+
+def _lr_factor(cfg):
+    """Learning-rate multiplier at generator iteration ``it``: none, exponential or cosine to ``lr_final``."""
+    if cfg.lr_decay == "exponential":
+        return lambda it: cfg.lr_final ** min(it / cfg.iters, 1.0)
+    if cfg.lr_decay == "cosine":
+        return lambda it: cfg.lr_final + (1 - cfg.lr_final) * 0.5 * (1 + math.cos(math.pi * min(it / cfg.iters, 1.0)))
+    return lambda it: 1.0
+
+
+def noise(cfg, n, device, generator=None):
+    if cfg.noise == "uniform":
+        return torch.rand(n, cfg.latent_dim, device=device, generator=generator) * 2 - 1
+    return torch.randn(n, cfg.latent_dim, device=device, generator=generator)
+
+
+class Run:
+    """Everything a training run holds: data, networks, method, optimisers.  Built from a config."""
+
+    def __init__(self, cfg: Config, data=None):
+        cfg = cfg.resolved()
+        self.device = select_device(cfg.device)
+        torch.manual_seed(cfg.seed)
+        self.data = data or load_dataset(cfg.dataset, cfg.data_dir, cfg.image_size, max_images=cfg.max_images)
+        toy = self.data.kind == "toy"
+        cfg.latent_dim = cfg.latent_dim or (2 if toy else 128)
+        self.cfg = cfg
+        act = cfg.activation
+        self.G, self.D = build_models(self.data.kind, self.data.shape, cfg.latent_dim, cfg.width, act, act,
+                                      cfg.g_norm, cfg.d_norm, cfg.dropout, cfg.spectral_norm,
+                                      penalty=cfg.method != "wgan")
+        self.G.to(self.device)
+        self.D.to(self.device)
+        self.method = make_method(cfg.method, cfg.lambda_max, cfg.lambda_min, cfg.gamma, cfg.ema_beta, cfg.warmup,
+                                  cfg.interpolation, cfg.lambda_schedule, cfg.clip_value, cfg.iters * cfg.n_critic)
+        self.opt_g = _optimizer(cfg.optimizer, self.G.parameters(), cfg.lr_g, cfg)
+        self.opt_d = _optimizer(cfg.optimizer, self.D.parameters(), cfg.lr_d, cfg)
+        self.sched_g = torch.optim.lr_scheduler.LambdaLR(self.opt_g, _lr_factor(cfg))
+        self.sched_d = torch.optim.lr_scheduler.LambdaLR(self.opt_d, _lr_factor(cfg))
+        self.it = 0  # generator iterations done
+        self.seconds = 0.0  # training wall-clock, evaluation and checkpoints excluded
+        # Fixed noise for sample grids, from its own generator so it does not move the training RNG.
+        self.fixed_z = noise(cfg, 64, "cpu", torch.Generator().manual_seed(cfg.seed + 1)).to(self.device)
+
+    # -- one generator iteration ---------------------------------------------------------------
+    def step(self) -> dict:
+        cfg, G, D = self.cfg, self.G, self.D
+        n_crit = 100 if cfg.wgan_warmup and (self.it < 25 or self.it % 500 == 0) else cfg.n_critic
+        for _ in range(n_crit):
+            real = self.data.sample(cfg.batch_size, self.device)
+            with torch.no_grad():
+                fake = G(noise(cfg, cfg.batch_size, self.device))
+            d_loss, log = self.method.critic_loss(D, real, fake)
+            if not torch.isfinite(d_loss):
+                raise NonFiniteLossError(f"critic loss is {d_loss.item()} at generator iteration {self.it + 1}")
+            self.opt_d.zero_grad(set_to_none=True)
+            d_loss.backward()
+            if cfg.grad_clip:
+                torch.nn.utils.clip_grad_norm_(D.parameters(), cfg.grad_clip)
+            self.opt_d.step()
+            self.method.after_critic_step(D)
+        for p in D.parameters():
+            p.requires_grad_(False)  # the generator step needs no critic gradients
+        g_loss = -D(G(noise(cfg, cfg.batch_size, self.device))).mean()
+        for p in D.parameters():
+            p.requires_grad_(True)
+        if not torch.isfinite(g_loss):
+            raise NonFiniteLossError(f"generator loss is {g_loss.item()} at generator iteration {self.it + 1}")
+        self.opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        if cfg.grad_clip:
+            torch.nn.utils.clip_grad_norm_(G.parameters(), cfg.grad_clip)
+        self.opt_g.step()
+        self.sched_g.step()
+        self.sched_d.step()
+        self.it += 1
+        return {"iter": self.it, "g_loss": g_loss.item(), "d_loss": d_loss.item(), **log,
+                "lr_g": self.opt_g.param_groups[0]["lr"]}
+
+    @torch.no_grad()
+    def generate(self, z=None) -> torch.Tensor:
+        was = self.G.training
+        self.G.eval()
+        out = self.G(self.fixed_z if z is None else z)
+        self.G.train(was)
+        return out
+
+    # -- checkpoints -----------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        return {
+            "it": self.it, "seconds": self.seconds, "config": self.cfg.to_dict(),
+            "G": self.G.state_dict(), "D": self.D.state_dict(),
+            "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
+            "sched_g": self.sched_g.state_dict(), "sched_d": self.sched_d.state_dict(),
+            "method": self.method.state_dict(),
+            "rng": torch.get_rng_state(),
+            "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+        }
+
+    def load_state_dict(self, s: dict) -> None:
+        self.it, self.seconds = s["it"], s["seconds"]
+        self.G.load_state_dict(s["G"])
+        self.D.load_state_dict(s["D"])
+        self.opt_g.load_state_dict(s["opt_g"])
+        self.opt_d.load_state_dict(s["opt_d"])
+        self.sched_g.load_state_dict(s["sched_g"])
+        self.sched_d.load_state_dict(s["sched_d"])
+        self.method.load_state_dict(s["method"])
+        torch.set_rng_state(s["rng"])
+        if s.get("cuda_rng") is not None and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(s["cuda_rng"])
+
+
+def load_checkpoint(path, map_location="cpu") -> dict:
+    return torch.load(path, map_location=map_location, weights_only=False)
+
+
+def _evaluate(run: Run, names) -> dict:
+    from . import metrics
+
+    names = names or metrics.default_metrics(run.data)
+    values = metrics.evaluate(run.G, run.data, names, n=run.cfg.eval_samples, seed=run.cfg.seed, device=run.device)
+    return {"iter": run.it, "seconds": round(run.seconds, 3), **values}
+
+
+def train(cfg: Config, out=None, resume: bool = False, callback=None, data=None) -> Run:
+    """Train ``cfg.iters`` generator iterations; returns the :class:`Run`.
+
+    ``out`` is the run folder (``None``: nothing written, for quick interactive runs).  With
+    ``resume`` the run continues from ``out/checkpoint.pt``, keeping the saved configuration except
+    ``iters``, ``quiet``, ``sample_at``, ``eval_at`` and ``checkpoint_every``.  ``callback(run, row)``
+    is called after every generator iteration; returning ``False`` stops the run (checkpoint kept).
+    """
+    from tqdm.auto import tqdm
+
+    from .plots import save_samples
+
+    out = Path(out) if out is not None else None
+    ckpt_path = out / "checkpoint.pt" if out else None
+    state = None
+    if out and ckpt_path.exists():
+        if not resume:
+            raise FileExistsError(f"{out} already holds a run; pass --resume to continue it, or choose another --out")
+        saved = Config.load(out / "config.json")
+        for k in ("iters", "quiet", "sample_at", "eval_at", "checkpoint_every"):
+            setattr(saved, k, getattr(cfg, k))
+        cfg = saved
+        state = load_checkpoint(ckpt_path)
+    run = Run(cfg, data)
+    cfg = run.cfg
+    if state is not None:
+        run.load_state_dict(state)
+    env = environment(run.device)
+    if out:
+        out.mkdir(parents=True, exist_ok=True)
+        cfg.save(out / "config.json")
+        for name in ("log.jsonl", "metrics.jsonl"):
+            _truncate_jsonl(out / name, run.it)
+        write_json(out / "run.json", {"status": "running", "iter": run.it, "data": run.data.describe(), **env})
+    log_f = open(out / "log.jsonl", "a") if out else None
+    metrics_rows = []
+
+    def checkpoint():
+        if out:
+            atomic_save(run.state_dict(), ckpt_path)
+
+    def record_metrics():
+        row = _evaluate(run, cfg.metrics)
+        metrics_rows.append(row)
+        if out:
+            with open(out / "metrics.jsonl", "a") as f:
+                f.write(json.dumps(row) + "\n")
+
+    bar = tqdm(total=cfg.iters, initial=run.it, disable=cfg.quiet, desc=f"{cfg.method} {cfg.dataset}", leave=False)
+    try:
+        if run.it == 0 and 0 in cfg.eval_at:
+            record_metrics()
+        while run.it < cfg.iters:
+            t0 = time.perf_counter()
+            row = run.step()
+            run.seconds += time.perf_counter() - t0
+            row["seconds"] = round(run.seconds, 4)
+            if log_f:
+                log_f.write(json.dumps(row) + "\n")
+            bar.update(1)
+            if out and (run.it in cfg.sample_at or run.it == cfg.iters):
+                save_samples(out / "samples" / f"iter_{run.it:06d}.png", run.generate(),
+                             title=f"{cfg.method}, iteration {run.it}")
+            if run.it in cfg.eval_at:
+                record_metrics()
+            if run.it % cfg.checkpoint_every == 0 or run.it == cfg.iters:
+                log_f and log_f.flush()
+                checkpoint()
+            if callback is not None and callback(run, row) is False:
+                checkpoint()
+                break
+    except NonFiniteLossError as e:
+        last = f"; the last good checkpoint is {ckpt_path}" if out and ckpt_path.exists() else ""
+        if out:
+            write_json(out / "run.json", {"status": "failed", "reason": str(e), "iter": run.it,
+                                          "data": run.data.describe(), **env})
+        raise NonFiniteLossError(f"{e}{last}") from None
+    finally:
+        bar.close()
+        if log_f:
+            log_f.close()
+    run.metrics = metrics_rows
+    if out:
+        status = "finished" if run.it >= cfg.iters else "stopped"
+        write_json(out / "run.json", {"status": status, "iter": run.it, "seconds": round(run.seconds, 3),
+                                      "data": run.data.describe(), **env})
+    return run
