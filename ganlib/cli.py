@@ -36,9 +36,11 @@ def _str_list(text: str) -> list:
     return [v.strip() for v in text.split(",") if v.strip()]
 
 
-def add_config_options(p: argparse.ArgumentParser) -> None:
-    """One option per :class:`Config` field; defaults stay ``None`` so that only given ones override."""
+def add_config_options(p: argparse.ArgumentParser, skip=()) -> None:
+    """One option per :class:`Config` field; only the options given override the defaults."""
     for f in fields(Config):
+        if f.name in skip:
+            continue
         opt = "--" + f.name.replace("_", "-")
         meta = f.metadata
         kw = {"help": f"{meta['help']} (default: {f.default if f.default not in ((), None) else 'see help'})",
@@ -106,6 +108,38 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_evaluate(args) -> int:
+    from .compare import evaluate_run
+
+    evaluate_run(args.run_dir, args.metrics, args.samples, args.seed)
+    print(f"wrote {Path(args.run_dir) / 'metrics_posthoc.jsonl'}")
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from .compare import compare
+
+    skip = ("method", "dataset", "iters", "seed")
+    given = {f.name: getattr(args, f.name) for f in fields(Config) if hasattr(args, f.name) and f.name not in skip}
+    result = compare(args.dataset, _str_list(args.methods), args.seeds, args.iters, args.out, given, args.evals,
+                     args.metric, args.threshold, quiet=not args.progress)
+    print((Path(args.out) / "summary.md").read_text())
+    return 0 if result else 1
+
+
+def cmd_reproduce(args) -> int:
+    from .reproduce import reproduce
+
+    status = reproduce(args.profile, args.reports, args.figures, args.runs, args.data_dir, args.fresh,
+                       _str_list(args.only) if args.only else None)
+    failed = [name for name, err in status.items() if err]
+    for name in failed:
+        print(f"FAILED: {name}: {status[name]}", file=sys.stderr)
+    print(f"{len(status) - len(failed)} of {len(status)} notebooks ran; summary in "
+          f"{Path(args.reports or 'reports') / 'summary.md'}")
+    return 1 if failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ganlib", description="WGAN, WGAN-GP and ICVP: train, evaluate, reproduce.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -115,6 +149,43 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--out", required=True, help="run folder (config, logs, samples, checkpoints)")
     t.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
     t.set_defaults(func=cmd_train)
+
+    e = sub.add_parser("evaluate", help="evaluate a run's saved generators after the fact")
+    e.add_argument("run_dir", help="a run folder written by ganlib train")
+    e.add_argument("--metrics", type=_str_list, default=None, help="metrics (default: the data set's)")
+    e.add_argument("--samples", type=int, default=2000, help="generated and real samples (default: 2000)")
+    e.add_argument("--seed", type=int, default=0, help="evaluation seed (default: 0)")
+    e.set_defaults(func=cmd_evaluate)
+
+    c = sub.add_parser("compare", help="every method x seed, then the convergence summary and verdict",
+                       description="Train (or resume) each method x seed with evaluations at fixed generator "
+                       "iterations; write results.json, results.csv and summary.md into --out.")
+    c.add_argument("--dataset", required=True, help="data set (see ganlib train --help)")
+    c.add_argument("--methods", default="wgan,wgan-gp,icvp,icvp-eps,icvp-lambda",
+                   help="comma-separated methods (default: all five)")
+    c.add_argument("--seeds", type=int, default=3, help="seeds per method (default: 3)")
+    c.add_argument("--iters", type=int, default=1000, help="generator iterations per run (default: 1000)")
+    c.add_argument("--evals", type=int, default=10, help="evaluations per run after the initial one (default: 10)")
+    c.add_argument("--metric", default=None, help="metric for thresholds and verdict (default: the data set's first)")
+    c.add_argument("--threshold", type=float, default=None,
+                   help="metric threshold (default: 75%% of the way from the initial to the best final value)")
+    c.add_argument("--out", default="runs/compare", help="output folder (default: runs/compare)")
+    c.add_argument("--progress", action="store_true", help="show progress bars")
+    add_config_options(c.add_argument_group("training options (as for ganlib train)"),
+                       skip=("method", "dataset", "iters", "seed", "eval_at", "quiet", "sample_at"))
+    r = sub.add_parser("reproduce", help="execute every notebook with papermill: reports, figures, summary",
+                       description="Execute the numbered notebooks under a profile; a failing notebook is named "
+                       "and the others still run.")
+    r.add_argument("--profile", default="quick", choices=("smoke", "quick", "full"),
+                   help="smoke: every code path in minutes; quick: CPU reproduction (<= 25 min on 2 cores); "
+                   "full: paper scale, for a GPU (default: quick)")
+    r.add_argument("--reports", default=None, help="executed notebooks, HTML and summary.md (default: reports/)")
+    r.add_argument("--figures", default=None, help="figures (default: figures/)")
+    r.add_argument("--runs", default=None, help="training runs (default: runs/)")
+    r.add_argument("--data-dir", default=None, help="data folder (default: $GANLIB_DATA, else ~/.cache/ganlib/data)")
+    r.add_argument("--only", default=None, help="comma-separated notebook prefixes, e.g. 03,05 (default: all)")
+    r.add_argument("--fresh", action="store_true", help="start the profile's training runs over")
+    r.set_defaults(func=cmd_reproduce)
 
     d = sub.add_parser("demo", help="toy job: wgan, wgan-gp, icvp on 8 Gaussians; a figure per method")
     d.add_argument("--iters", type=int, default=1000, help="generator iterations per method (default: 1000)")

@@ -69,6 +69,7 @@ class Config:
     seed: int = _f(0, "random seed")
     device: str = _f("auto", "device: auto (CUDA when present, else CPU), cpu, cuda")
     checkpoint_every: int = _f(500, "save a checkpoint every N generator iterations (and at the end)")
+    keep_generators: bool = _f(False, "also keep the generator of every checkpoint (for ganlib evaluate)")
     sample_at: list = _f((), "generator iterations at which to save a sample grid (and at the end)", type=int)
     eval_at: list = _f((), "generator iterations at which to evaluate metrics", type=int)
     metrics: list = _f((), "metrics to evaluate (default for the data set when eval_at is set)", type=str)

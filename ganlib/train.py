@@ -7,7 +7,8 @@
   (``t, d_t, d_ref, r_t, eps_t, lambda_t``, penalty, gradient norm at ``x_hat``) of the last critic step;
 - ``metrics.jsonl`` evaluations at ``cfg.eval_at`` with the training wall-clock seconds;
 - ``samples/iter_NNNNNN.png`` sample grids at ``cfg.sample_at`` and at the end;
-- ``checkpoint.pt`` every ``cfg.checkpoint_every`` iterations and at the end, written atomically;
+- ``checkpoint.pt`` every ``cfg.checkpoint_every`` iterations and at the end, written atomically
+  (with ``cfg.keep_generators`` also ``generators/iter_NNNNNN.pt``, for ``ganlib evaluate``);
 - ``run.json``     status (running, finished, failed and why), environment and timings.
 
 ``train(cfg, out, resume=True)`` continues from ``checkpoint.pt``: on CPU, N iterations resumed for
@@ -192,6 +193,25 @@ def load_checkpoint(path, map_location="cpu") -> dict:
     return torch.load(path, map_location=map_location, weights_only=False)
 
 
+def load_run(path, data=None, device=None) -> Run:
+    """Rebuild a finished (or stopped) run from its folder: config, networks, optimisers at the last checkpoint."""
+    path = Path(path)
+    if not (path / "checkpoint.pt").exists():
+        raise FileNotFoundError(f"{path} holds no checkpoint.pt: not a ganlib run folder")
+    cfg = Config.load(path / "config.json")
+    if device is not None:
+        cfg.device = device
+    run = Run(cfg, data)
+    run.load_state_dict(load_checkpoint(path / "checkpoint.pt", run.device))
+    return run
+
+
+def generator_snapshots(path, run: Run) -> dict:
+    """``{iteration: generator state}`` from ``generators/iter_*.pt`` (kept with ``keep_generators``)."""
+    files = sorted(Path(path, "generators").glob("iter_*.pt"))
+    return {int(p.stem.split("_")[1]): torch.load(p, map_location=run.device) for p in files}
+
+
 def _evaluate(run: Run, names) -> dict:
     from . import metrics
 
@@ -240,6 +260,9 @@ def train(cfg: Config, out=None, resume: bool = False, callback=None, data=None)
     def checkpoint():
         if out:
             atomic_save(run.state_dict(), ckpt_path)
+            if cfg.keep_generators:
+                (out / "generators").mkdir(exist_ok=True)
+                atomic_save(run.G.state_dict(), out / "generators" / f"iter_{run.it:06d}.pt")
 
     def record_metrics():
         row = _evaluate(run, cfg.metrics)

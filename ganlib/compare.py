@@ -1,0 +1,296 @@
+"""The convergence protocol that tests the paper's claim (METHOD.md section 4, item 5).
+
+``compare(...)`` trains every method x seed (resumable: finished runs are not redone), evaluating a
+critic-independent metric at fixed generator iterations, then summarises per method, over seeds:
+
+(a) the metric at each evaluation point (mean and standard deviation);
+(b) generator iterations and training wall-clock seconds to reach a threshold (``not reached`` is
+    reported as such, never as a number);
+(c) the area under the metric curve (trapezoid over generator iterations, divided by the span, so it
+    is an average metric value: lower is faster convergence).
+
+The verdict compares ``icvp`` with each baseline on (c), per seed: the difference of means against
+twice its standard error (``2 * sqrt(sd_a^2 / n_a + sd_b^2 / n_b)``).  Lower by more than that:
+``faster``; higher by more than that: ``not faster``; otherwise ``not distinguishable from the seed
+spread``.  Nothing in the summary is written by hand.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from .config import Config
+from .methods import METHODS, check_choice
+from .provenance import environment
+from .train import read_jsonl, train, write_json
+
+LOWER_IS_BETTER = True  # every metric of ganlib.metrics is a distance
+
+
+def eval_points(iters: int, n: int = 10) -> list[int]:
+    """``n + 1`` evenly spaced generator iterations from 0 (the initial generator) to ``iters``."""
+    return sorted({round(i * iters / n) for i in range(n + 1)})
+
+
+def run_dir(out: Path, method: str, seed: int) -> Path:
+    return Path(out) / "runs" / f"{method}-seed{seed}"
+
+
+def is_finished(path: Path, iters: int) -> bool:
+    info = Path(path) / "run.json"
+    if not info.exists():
+        return False
+    r = json.loads(info.read_text())
+    return r.get("status") == "finished" and r.get("iter", 0) >= iters
+
+
+def run_all(dataset, methods, seeds, iters, out, overrides=None, n_evals=10, quiet=True, log=print):
+    """Train each method x seed into ``out/runs/`` unless already finished; returns the run folders."""
+    for m in methods:
+        check_choice("method", m, METHODS)
+    points = eval_points(iters, n_evals)
+    folders = {}
+    for method in methods:
+        for seed in range(seeds):
+            path = run_dir(out, method, seed)
+            folders[(method, seed)] = path
+            if is_finished(path, iters):
+                log(f"{method} seed {seed}: finished earlier, not redone")
+                continue
+            cfg = Config(**{**(overrides or {}), "method": method, "dataset": dataset, "iters": iters,
+                            "seed": seed, "eval_at": points, "quiet": quiet,
+                            "checkpoint_every": max(iters // 4, 1), "keep_generators": True})
+            log(f"{method} seed {seed}: training {iters} generator iterations")
+            try:
+                train(cfg, path, resume=True)
+            except Exception as e:  # a diverged run is a result, reported in the summary
+                log(f"{method} seed {seed}: failed: {e}")
+    return folders
+
+
+# ---------------------------------------------------------------------------------------------
+# Summaries
+# ---------------------------------------------------------------------------------------------
+
+
+def _mean_sd(values):
+    v = np.asarray([x for x in values if x is not None and math.isfinite(x)], dtype=float)
+    if len(v) == 0:
+        return None, None, 0
+    return float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else 0.0, len(v)
+
+
+def _auc(iters, values):
+    x, y = np.asarray(iters, float), np.asarray(values, float)
+    if len(x) < 2 or x[-1] == x[0]:
+        return float(y.mean()) if len(y) else None
+    return float(np.trapezoid(y, x) / (x[-1] - x[0]))
+
+
+def first_reach(rows, metric, threshold):
+    """(iteration, seconds) of the first evaluation at or below ``threshold``, or (None, None)."""
+    for r in rows:
+        if r.get(metric) is not None and r[metric] <= threshold:
+            return r["iter"], r["seconds"]
+    return None, None
+
+
+def default_threshold(curves: dict, metric: str) -> tuple[float, str]:
+    """75% of the way from the mean initial value to the best method's mean final value."""
+    initial = [rows[0][metric] for rows in curves.values() if rows and rows[0]["iter"] == 0]
+    finals = {}
+    for (method, _), rows in curves.items():
+        if rows:
+            finals.setdefault(method, []).append(rows[-1][metric])
+    best = min(np.mean(v) for v in finals.values())
+    start = float(np.mean(initial)) if initial else max(np.mean(v) for v in finals.values())
+    thr = start - 0.75 * (start - best)
+    return float(thr), (f"{metric} <= {thr:.4g}: 75% of the way from the mean initial value ({start:.4g}) "
+                        f"to the best method's mean final value ({best:.4g})")
+
+
+def verdict(a: list, b: list) -> str:
+    """Is ``a`` (icvp's per-seed AUCs) lower than ``b`` (a baseline's) beyond the seed spread?"""
+    ma, sa, na = _mean_sd(a)
+    mb, sb, nb = _mean_sd(b)
+    if ma is None or mb is None:
+        return "not distinguishable from the seed spread (a method has no finished run)"
+    se = math.sqrt(sa**2 / na + sb**2 / nb)
+    diff = mb - ma
+    if diff > 2 * se:
+        return f"faster (AUC {ma:.4g} vs {mb:.4g}, difference {diff:.3g} > 2 x standard error {se:.3g})"
+    if diff < -2 * se:
+        return f"not faster (AUC {ma:.4g} vs {mb:.4g}: slower by {-diff:.3g} > 2 x standard error {se:.3g})"
+    return (f"not distinguishable from the seed spread (AUC {ma:.4g} vs {mb:.4g}, difference {diff:.3g} "
+            f"within 2 x standard error {se:.3g})")
+
+
+def summarise(out, dataset, methods, seeds, iters, metric=None, threshold=None, extra=None) -> dict:
+    """Read each run's metrics and write ``results.json``, ``results.csv`` and ``summary.md`` into ``out``."""
+    out = Path(out)
+    curves = {(m, s): read_jsonl(run_dir(out, m, s) / "metrics.jsonl") for m in methods for s in range(seeds)}
+    status = {}
+    for (m, s) in curves:
+        info = run_dir(out, m, s) / "run.json"
+        status[(m, s)] = json.loads(info.read_text()) if info.exists() else {"status": "missing"}
+    any_rows = next((rows for rows in curves.values() if rows), None)
+    if any_rows is None:
+        raise RuntimeError(f"no evaluations found under {out / 'runs'}: did every run fail?")
+    metric_names = [k for k in any_rows[0] if k not in ("iter", "seconds")]
+    metric = metric or metric_names[0]
+    if metric not in metric_names:
+        raise ValueError(f"metric {metric!r} was not evaluated; accepted: {', '.join(metric_names)}")
+    finished = {k: v for k, v in curves.items() if v}
+    if threshold is None:
+        threshold, rule = default_threshold(finished, metric)
+    else:
+        rule = f"{metric} <= {threshold:.4g} (given)"
+    points = sorted({r["iter"] for rows in finished.values() for r in rows})
+    per_method = {}
+    for m in methods:
+        rows_by_seed = [curves[(m, s)] for s in range(seeds)]
+        at = {}
+        for p in points:
+            vals = [next((r[metric] for r in rows if r["iter"] == p), None) for rows in rows_by_seed]
+            mean, sd, n = _mean_sd(vals)
+            at[p] = {"mean": mean, "sd": sd, "n": n}
+        reach = [first_reach(rows, metric, threshold) for rows in rows_by_seed]
+        aucs = [_auc([r["iter"] for r in rows], [r[metric] for r in rows]) if rows else None for rows in rows_by_seed]
+        per_method[m] = {
+            "curve": at,
+            "iters_to_threshold": [r[0] for r in reach],
+            "seconds_to_threshold": [r[1] for r in reach],
+            "auc": aucs,
+            "final": [rows[-1][metric] if rows else None for rows in rows_by_seed],
+            "status": [status[(m, s)].get("status") for s in range(seeds)],
+            "failures": [status[(m, s)].get("reason") for s in range(seeds) if status[(m, s)].get("reason")],
+        }
+    verdicts = {}
+    if "icvp" in methods:
+        for base in ("wgan-gp", "wgan"):
+            if base in methods:
+                verdicts[f"icvp vs {base}"] = verdict(per_method["icvp"]["auc"], per_method[base]["auc"])
+    result = {
+        "dataset": dataset, "methods": list(methods), "seeds": seeds, "iters": iters, "metric": metric,
+        "threshold": threshold, "threshold_rule": rule, "per_method": per_method, "verdicts": verdicts,
+        "environment": environment(), **(extra or {}),
+    }
+    write_json(out / "results.json", result)
+    with open(out / "results.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["method", "seed", "iter", "seconds", *metric_names])
+        for (m, s), rows in curves.items():
+            for r in rows:
+                w.writerow([m, s, r["iter"], r["seconds"], *[r.get(k) for k in metric_names]])
+    (out / "summary.md").write_text(summary_markdown(result))
+    return result
+
+
+def _fmt(mean, sd, n=None, total=None):
+    if mean is None:
+        return "n/a"
+    s = f"{mean:.4g} ± {sd:.2g}"
+    return s + (f" ({n}/{total})" if total is not None and n != total else "")
+
+
+def summary_markdown(r: dict) -> str:
+    metric, methods, seeds = r["metric"], r["methods"], r["seeds"]
+    env = r["environment"]
+    lines = [
+        f"## {r['dataset']}: {', '.join(methods)}; {seeds} seeds, {r['iters']} generator iterations",
+        "",
+        f"Metric: `{metric}` (lower is better). Threshold: {r['threshold_rule']}. "
+        f"Mean ± standard deviation over seeds. Hardware: {env['hardware']}; torch {env['torch']}; "
+        f"commit {env['git_commit']}; {env['date']}.",
+        "",
+        "| method | iterations to threshold | seconds to threshold | area under curve | final |",
+        "|---|---|---|---|---|",
+    ]
+    for m in methods:
+        pm = r["per_method"][m]
+        cells = []
+        for key in ("iters_to_threshold", "seconds_to_threshold"):
+            vals = pm[key]
+            reached = [v for v in vals if v is not None]
+            if not reached:
+                cells.append("not reached")
+            else:
+                mean, sd, n = _mean_sd(reached)
+                note = "" if len(reached) == seeds else f"; not reached in {seeds - len(reached)} of {seeds} seeds"
+                cells.append(f"{mean:.4g} ± {sd:.2g}{note}")
+        cells.append(_fmt(*_mean_sd(pm["auc"])))
+        cells.append(_fmt(*_mean_sd(pm["final"])))
+        fails = f" ({len(pm['failures'])} failed)" if pm["failures"] else ""
+        lines.append(f"| {m}{fails} | " + " | ".join(cells) + " |")
+    points = sorted({int(p) for pm in r["per_method"].values() for p in pm["curve"]})
+    lines += ["", f"`{metric}` at each evaluation point:", "",
+              "| method | " + " | ".join(str(p) for p in points) + " |",
+              "|---|" + "---|" * len(points)]
+    for m in methods:
+        curve = {int(k): v for k, v in r["per_method"][m]["curve"].items()}
+        lines.append(f"| {m} | " + " | ".join(_fmt(curve[p]["mean"], curve[p]["sd"]) if p in curve else "n/a"
+                                            for p in points) + " |")
+    if r["verdicts"]:
+        lines += ["", "**Verdict on the paper's claim (faster convergence), for this dataset and budget:**", ""]
+        lines += [f"- {k}: {v}" for k, v in r["verdicts"].items()]
+    return "\n".join(lines) + "\n"
+
+
+def evaluate_run(path, metrics=None, n=2000, seed=0, log=print) -> list[dict]:
+    """Evaluate a run's saved generators after the fact -> ``path/metrics_posthoc.jsonl``.
+
+    Uses ``generators/iter_*.pt`` (kept with ``keep_generators``) and the last checkpoint.
+    """
+    from . import metrics as M
+    from .train import generator_snapshots, load_run
+
+    path = Path(path)
+    run = load_run(path)
+    names = metrics or M.default_metrics(run.data)
+    snapshots = {**generator_snapshots(path, run), run.it: run.G.state_dict()}
+    rows = []
+    for it in sorted(snapshots):
+        run.G.load_state_dict(snapshots[it])
+        row = {"iter": it, **M.evaluate(run.G, run.data, names, n=n, seed=seed, device=run.device)}
+        log(json.dumps(row))
+        rows.append(row)
+    (path / "metrics_posthoc.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return rows
+
+
+def samples_over_time(out, methods, seed=0, n=36, data=None) -> tuple[dict, list]:
+    """Generated samples (same noise for all) at every kept generator snapshot: ``{method: {iter: x}}``."""
+    import torch
+
+    from .train import generator_snapshots, load_run
+
+    samples, iterations = {}, set()
+    for m in methods:
+        path = run_dir(out, m, seed)
+        if not (path / "checkpoint.pt").exists():
+            continue
+        run = load_run(path, data)
+        z = run.fixed_z[:n]
+        samples[m] = {}
+        for it, state in {**generator_snapshots(path, run), run.it: run.G.state_dict()}.items():
+            run.G.load_state_dict(state)
+            samples[m][it] = run.generate(z).cpu()
+            iterations.add(it)
+        del run
+        torch.cuda.empty_cache() if torch.cuda.is_available() else None
+    return samples, sorted(iterations)
+
+
+def compare(dataset, methods=("wgan", "wgan-gp", "icvp", "icvp-eps", "icvp-lambda"), seeds=3, iters=1000,
+            out="runs/compare", overrides=None, n_evals=10, metric=None, threshold=None, quiet=True, log=print):
+    """Run (or resume) every method x seed, then summarise; returns the results dict."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    run_all(dataset, methods, seeds, iters, out, overrides, n_evals, quiet, log)
+    return summarise(out, dataset, methods, seeds, iters, metric, threshold,
+                     extra={"overrides": overrides or {}})
