@@ -127,6 +127,13 @@ def cmd_compare(args) -> int:
     return 0 if result else 1
 
 
+def cmd_sweep(args) -> int:
+    from .sweep import cli_sweep
+
+    return cli_sweep(args.config, args.out, args.workers, args.storage, args.max_trials, args.progress,
+                     args.stale_after, args.threads)
+
+
 def cmd_reproduce(args) -> int:
     from .reproduce import reproduce
 
@@ -173,6 +180,24 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--progress", action="store_true", help="show progress bars")
     add_config_options(c.add_argument_group("training options (as for ganlib train)"),
                        skip=("method", "dataset", "iters", "seed", "eval_at", "quiet", "sample_at"))
+    c.set_defaults(func=cmd_compare)
+
+    w = sub.add_parser("sweep", help="grid or random search over any config fields (resumable, parallel)",
+                       description="Run or resume a sweep CONFIG (JSON, see sweeps/): every configuration x seed; "
+                       "results in OUT/results.csv and OUT/summary.md. Details: python -m pydoc ganlib.sweep")
+    w.add_argument("config", help="sweep config JSON file (see sweeps/)")
+    w.add_argument("--out", default=None, help="sweep folder (default: runs/sweeps/NAME)")
+    w.add_argument("--workers", type=int, default=1, help="processes pulling trials in parallel (default: 1)")
+    w.add_argument("--storage", default=None, help="Optuna RDB URL shared by several machines, e.g. "
+                   "postgresql://user:pw@host/db (default: sqlite:///OUT/sweep.db)")
+    w.add_argument("--max-trials", type=int, default=None,
+                   help="run at most this many trials per worker, then stop (resume later); 0: only rewrite results")
+    w.add_argument("--stale-after", type=float, default=600.0,
+                   help="re-queue a running trial whose heartbeat is older than this many seconds (default: 600)")
+    w.add_argument("--threads", type=int, default=None,
+                   help="torch CPU threads per worker (default: cores / workers); 1 is fastest for toy models")
+    w.add_argument("--progress", action="store_true", help="show progress bars")
+    w.set_defaults(func=cmd_sweep)
     r = sub.add_parser("reproduce", help="execute every notebook with papermill: reports, figures, summary",
                        description="Execute the numbered notebooks under a profile; a failing notebook is named "
                        "and the others still run.")

@@ -130,8 +130,8 @@ def verdict(a: list, b: list) -> str:
             f"within 2 x standard error {se:.3g})")
 
 
-def summarise(out, dataset, methods, seeds, iters, metric=None, threshold=None, extra=None) -> dict:
-    """Read each run's metrics and write ``results.json``, ``results.csv`` and ``summary.md`` into ``out``."""
+def summarise(out, dataset, methods, seeds, iters, metric=None, threshold=None, extra=None, write=True) -> dict:
+    """Read each run's metrics; with ``write``, write ``results.json``, ``results.csv`` and ``summary.md``."""
     out = Path(out)
     curves = {(m, s): read_jsonl(run_dir(out, m, s) / "metrics.jsonl") for m in methods for s in range(seeds)}
     status = {}
@@ -177,9 +177,12 @@ def summarise(out, dataset, methods, seeds, iters, metric=None, threshold=None, 
                 verdicts[f"icvp vs {base}"] = verdict(per_method["icvp"]["auc"], per_method[base]["auc"])
     result = {
         "dataset": dataset, "methods": list(methods), "seeds": seeds, "iters": iters, "metric": metric,
+        "metrics_evaluated": metric_names,
         "threshold": threshold, "threshold_rule": rule, "per_method": per_method, "verdicts": verdicts,
         "environment": environment(), **(extra or {}),
     }
+    if not write:
+        return result
     write_json(out / "results.json", result)
     with open(out / "results.csv", "w", newline="") as f:
         w = csv.writer(f)

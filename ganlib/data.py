@@ -18,6 +18,7 @@ import gzip
 import hashlib
 import math
 import os
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,8 +111,12 @@ def toy_sample(name: str, n: int) -> torch.Tensor:
 def read_idx(path: Path) -> np.ndarray:
     """Read an IDX file (MNIST's format), gzipped or not."""
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as f:
-        raw = f.read()
+    try:
+        with opener(path, "rb") as f:
+            raw = f.read()
+    except (OSError, EOFError, zlib.error) as e:  # BadGzipFile is an OSError; a truncated gz gives EOFError
+        raise DataError(f"{path} cannot be read ({type(e).__name__}: {e}); the file is corrupt or truncated: "
+                        f"delete it and download again") from e
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 8:
         raise DataError(f"{path} is not an unsigned-byte IDX file (corrupt or wrong file)")
     ndim = raw[3]

@@ -75,7 +75,7 @@ class TimeLambda:
     lambda_min: float = 0.0
     total: int = 10000
     factor: float = 0.5
-    step_size: int = 1000
+    step_size: int | None = None  # default: total // 10
 
     def __post_init__(self):
         check_choice("time-based lambda schedule", self.kind, ("linear", "exponential", "cosine", "step"))
@@ -83,6 +83,8 @@ class TimeLambda:
     def __call__(self, t: int, r_t: float) -> float:
         lo, hi = self.lambda_min, self.lambda_max
         p = min(max(t / max(self.total, 1), 0.0), 1.0)
+        if p >= 1.0:
+            return lo  # every time-based schedule ends at lambda_min
         if self.kind == "linear":
             return hi + (lo - hi) * p
         if self.kind == "cosine":
@@ -90,7 +92,7 @@ class TimeLambda:
         if self.kind == "exponential":
             floor = max(lo, 1e-3 * hi)  # geometric decay needs a positive end point
             return max(lo, hi * (floor / hi) ** p) if hi > 0 else lo
-        return lo + (hi - lo) * self.factor ** (t // max(self.step_size, 1))
+        return lo + (hi - lo) * self.factor ** (t // (self.step_size or max(self.total // 10, 1)))
 
 
 def make_lambda_schedule(kind: str, lambda_max=10.0, lambda_min=0.0, gamma=1.0, total=10000, **time_kw):

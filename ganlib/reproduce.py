@@ -26,19 +26,19 @@ PROFILES = {
         toy_iters=30, toy_seeds=1, toy_evals=2, toy_datasets=["8gaussians"],
         mnist_iters=4, mnist_seeds=1, mnist_evals=2, mnist_width=8, mnist_eval_samples=200,
         celeba_iters=3, celeba_seeds=1, celeba_evals=1, celeba_width=8, celeba_size=32, celeba_max_images=500,
-        celeba_eval_samples=100, demo_iters=30, tuning="smoke",
+        celeba_eval_samples=100, tuning="smoke", toy_overrides={},
     ),
     "quick": dict(  # the README's main job: a meaningful CPU reproduction, at most 25 minutes on 2 cores
         toy_iters=400, toy_seeds=3, toy_evals=8, toy_datasets=["8gaussians", "25gaussians", "swissroll"],
         mnist_iters=150, mnist_seeds=2, mnist_evals=5, mnist_width=16, mnist_eval_samples=1000,
         celeba_iters=60, celeba_seeds=1, celeba_evals=3, celeba_width=16, celeba_size=32, celeba_max_images=5000,
-        celeba_eval_samples=500, demo_iters=400, tuning="quick",
+        celeba_eval_samples=500, tuning="quick", toy_overrides={},
     ),
     "full": dict(  # paper scale, for a GPU
         toy_iters=20000, toy_seeds=5, toy_evals=20, toy_datasets=["8gaussians", "25gaussians", "swissroll"],
         mnist_iters=20000, mnist_seeds=3, mnist_evals=20, mnist_width=64, mnist_eval_samples=2000,
         celeba_iters=20000, celeba_seeds=3, celeba_evals=20, celeba_width=64, celeba_size=64,
-        celeba_max_images=None, celeba_eval_samples=2000, demo_iters=5000, tuning="full",
+        celeba_max_images=None, celeba_eval_samples=2000, tuning="full", toy_overrides={},
     ),
 }
 
@@ -48,6 +48,49 @@ def settings(profile: str) -> dict:
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; accepted: {', '.join(PROFILES)}")
     return {"profile": profile, **PROFILES[profile]}
+
+
+def setup(profile: str, runs_dir=None, figures_dir=None, data_dir=None):
+    """What a notebook's first cell calls: ``(sizes, runs folder, figures folder)``.
+
+    Run interactively or by nbval (no folders given), outputs go under ``../runs/PROFILE`` so that the
+    committed figures are only ever written by ``ganlib reproduce``.
+    """
+    import os
+
+    sizes = settings(profile)
+    runs = Path(runs_dir or Path("..") / "runs" / profile)
+    figures = Path(figures_dir or runs / "figures")
+    runs.mkdir(parents=True, exist_ok=True)
+    figures.mkdir(parents=True, exist_ok=True)
+    if data_dir:
+        os.environ["GANLIB_DATA"] = str(data_dir)
+    return sizes, runs, figures
+
+
+def first_available(*names, **kw):
+    """The first data set of ``names`` that loads here (e.g. ``mnist``, else the embedded ``digits``)."""
+    from .data import DataError, load_dataset
+
+    errors = []
+    for name in names:
+        try:
+            return load_dataset(name, **kw)
+        except DataError as e:
+            errors.append(str(e))
+    raise DataError(" | ".join(errors))
+
+
+def figure_index(figures_dir) -> str:
+    """A markdown table of the figures in a folder with how each was made (from its ``.json`` record)."""
+    rows = ["| figure | profile | iterations | seeds | data | hardware | commit | date |", "|---|---|---|---|---|---|---|---|"]
+    for rec in sorted(Path(figures_dir).glob("*.json")):
+        r = json.loads(rec.read_text())
+        data = r.get("dataset")
+        data = data.get("dataset") if isinstance(data, dict) else data
+        rows.append(f"| {rec.stem}.png | {r.get('profile')} | {r.get('iterations')} | {r.get('seeds')} | {data} | "
+                    f"{r.get('hardware')} | {r.get('git_commit')} | {r.get('date', '')[:10]} |")
+    return "\n".join(rows) if len(rows) > 2 else "(no figures yet: run `ganlib reproduce`)"
 
 
 def notebooks(folder: Path = NOTEBOOKS) -> list[Path]:
@@ -62,7 +105,7 @@ def _html(executed: Path) -> None:
 
 
 def reproduce(profile="quick", reports_dir=None, figures_dir=None, runs_dir=None, data_dir=None, fresh=False,
-              only=None, log=print) -> dict:
+              only=None, log=print, notebooks_dir=NOTEBOOKS) -> dict:
     """Execute the notebooks; returns ``{notebook name: None or error text}``."""
     import papermill as pm
 
@@ -74,9 +117,10 @@ def reproduce(profile="quick", reports_dir=None, figures_dir=None, runs_dir=None
         shutil.rmtree(runs)
     for d in (reports, figures, runs):
         d.mkdir(parents=True, exist_ok=True)
-    selected = [nb for nb in notebooks() if not only or any(nb.stem.startswith(o) for o in only)]
-    if only and not selected:
-        raise ValueError(f"no notebook matches {only}; accepted: {', '.join(nb.stem for nb in notebooks())}")
+    found = notebooks(notebooks_dir)
+    selected = [nb for nb in found if not only or any(nb.stem.startswith(o) for o in only)]
+    if not selected:
+        raise ValueError(f"no notebook matches {only}; accepted: {', '.join(nb.stem for nb in found) or 'none found'}")
     params = {"profile": profile, "runs_dir": str(runs), "figures_dir": str(figures),
               "data_dir": str(data_dir) if data_dir else None}
     status, seconds = {}, {}

@@ -1,0 +1,78 @@
+"""The papermill runner: every figure and report of the smoke profile, and failures reported by name."""
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from ganlib.cli import main
+from ganlib.reproduce import PROFILES, notebooks, reproduce, settings
+
+METHODS = ["wgan", "wgan-gp", "icvp", "icvp-eps", "icvp-lambda"]
+
+
+def _notebook(path: Path, source: str) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell("profile = 'smoke'", metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell(source)]
+    nbformat.write(nb, path)
+
+
+def test_unknown_profile_is_refused():
+    with pytest.raises(ValueError, match="accepted: smoke, quick, full"):
+        settings("fast")
+
+
+def test_notebooks_are_stored_without_outputs():
+    found = notebooks()
+    assert [nb.name[:2] for nb in found] == [f"{i:02d}" for i in range(len(found))]
+    for path in found:
+        nb = nbformat.read(path, as_version=4)
+        assert any("parameters" in c.metadata.get("tags", []) for c in nb.cells), f"{path.name}: no parameters cell"
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                assert not cell.outputs and cell.execution_count is None, f"{path.name} has outputs"
+
+
+def test_failing_notebook_is_named_and_others_still_run(tmp_path, capsys):
+    nbs = tmp_path / "nbs"
+    nbs.mkdir()
+    _notebook(nbs / "00_fails.ipynb", "raise RuntimeError('boom in 00')")
+    _notebook(nbs / "01_works.ipynb", "open('ran.txt', 'w').write(profile)")
+    status = reproduce("smoke", tmp_path / "rep", tmp_path / "fig", tmp_path / "runs", notebooks_dir=nbs,
+                       log=lambda *a: None)
+    assert status["01_works.ipynb"] is None
+    assert "boom in 00" in status["00_fails.ipynb"]
+    assert (nbs / "ran.txt").read_text() == "smoke"
+    assert (tmp_path / "rep" / "01_works.html").stat().st_size > 0
+    summary = (tmp_path / "rep" / "summary.md").read_text()
+    assert "00_fails.ipynb | FAILED" in summary and "01_works.ipynb | ok" in summary
+
+
+def test_reproduce_smoke_writes_every_figure_and_report(tmp_path, shared_data):
+    rep, fig, runs = tmp_path / "reports", tmp_path / "figures", tmp_path / "runs"
+    code = main(["reproduce", "--profile", "smoke", "--reports", str(rep), "--figures", str(fig),
+                 "--runs", str(runs), "--data-dir", str(shared_data)])
+    assert code == 0, (rep / "summary.md").read_text()
+    for nb in notebooks():
+        for suffix in (".ipynb", ".html"):
+            assert (rep / (nb.stem + suffix)).stat().st_size > 0, nb.stem + suffix
+    expected = ["01_wgan_clipping", "02_wgan_gp_grad_norms", "03_icvp_rule_synthetic", "03_icvp_traces_8gaussians",
+                "04_toy_w1_curves", "04_toy_samples_contours", "05_mnist_samples", "05_mnist_curves",
+                "06_celeba_samples", "06_celeba_curves"]
+    for name in expected:
+        for suffix in (".png", ".pdf", ".json"):
+            assert (fig / (name + suffix)).stat().st_size > 0, name + suffix
+        record = json.loads((fig / f"{name}.json").read_text())
+        for key in ("profile", "iterations", "seeds", "dataset", "hardware", "torch", "date", "git_commit"):
+            assert key in record, f"{name}.json lacks {key}"
+        assert record["profile"] == "smoke"
+    summary = (rep / "summary.md").read_text()
+    assert "profile `smoke`" in summary
+    for dataset in PROFILES["smoke"]["toy_datasets"] + ["mnist", "celeba"]:
+        section = summary.split(f"## {dataset}:")[1].split("\n## ")[0]
+        for m in METHODS:
+            assert f"\n| {m} |" in section or f"\n| {m} (" in section, f"{dataset}: no row for {m}"
+        assert "Verdict" in section

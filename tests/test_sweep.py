@@ -1,0 +1,229 @@
+"""Sweeps: resume without redoing trials, failures recorded, bad configs refused, seeded random search."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from ganlib import sweep
+from ganlib.train import train as real_train
+
+TINY = {"width": 16, "batch_size": 32, "eval_samples": 100}
+
+
+def spec(name="t", grid=None, iters=5, seeds=2, **kw):
+    base = {**TINY, **kw.pop("base", {})}
+    return {"name": name, "dataset": "8gaussians", "iters": iters, "seeds": seeds, "base": base,
+            "grid": grid or {"lr_g": [1e-3, 2e-3, 3e-3]}, **kw}
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny models train fastest on one thread (and do not fight other processes for the cores)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture
+def counting(monkeypatch):
+    """Replace the sweep's ``train`` with a counting wrapper; ``calls`` lists the run folders trained."""
+    calls = []
+
+    def counted(cfg, out, resume=False, callback=None, data=None):
+        calls.append(out.name)
+        return real_train(cfg, out, resume=resume, callback=callback, data=data)
+
+    monkeypatch.setattr(sweep, "train", counted)
+    return calls
+
+
+def statuses(out):
+    return {r["key"]: r["status"] for r in sweep.load_results(out)["rows"]}
+
+
+def test_stopped_sweep_resumes_without_redoing_finished_trials(tmp_path, counting):
+    out = tmp_path / "s"
+    sweep.run_sweep(spec(), out, max_trials=2, log=None)  # 3 configurations x 2 seeds: stop after 2
+    st = statuses(out)
+    assert sorted(st.values()) == ["finished"] * 2 + ["waiting"] * 4
+    done = [k for k, v in st.items() if v == "finished"]
+    mtimes = {k: os.stat(out / "runs" / k / "checkpoint.pt").st_mtime_ns for k in done}
+    counting.clear()
+    summary = sweep.run_sweep(spec(), out, log=None)
+    assert sorted(counting) == sorted(k for k in st if k not in done)  # only the 4 unfinished ones
+    assert all(v == "finished" for v in statuses(out).values())
+    assert {k: os.stat(out / "runs" / k / "checkpoint.pt").st_mtime_ns for k in done} == mtimes
+    assert [c["n"] for c in summary["configs"]] == [2, 2, 2]
+    counting.clear()
+    sweep.run_sweep(spec(), out, log=None)  # a third run has nothing left to do
+    assert counting == []
+
+
+def test_interrupted_trial_is_requeued_and_resumes_from_its_checkpoint(tmp_path, monkeypatch):
+    out = tmp_path / "s"
+    s = spec(grid={"lr_g": [1e-3, 2e-3]}, iters=6, seeds=1, base={"checkpoint_every": 2})
+    steps = []
+
+    def interrupting(cfg, run_out, resume=False, callback=None, data=None):
+        def cb(run, row):
+            steps.append((run_out.name, run.it))
+            if run_out.name == "c001-s0" and run.it == 5 and not interrupting.done:
+                interrupting.done = True
+                raise KeyboardInterrupt  # Ctrl-C in the middle of the second trial
+        return real_train(cfg, run_out, resume=resume, callback=cb, data=data)
+
+    interrupting.done = False
+    monkeypatch.setattr(sweep, "train", interrupting)
+    with pytest.raises(KeyboardInterrupt):
+        sweep.run_sweep(s, out, log=None)
+    assert statuses(out) == {"c000-s0": "finished", "c001-s0": "waiting"}
+    steps.clear()
+    sweep.run_sweep(s, out, log=None)
+    assert statuses(out) == {"c000-s0": "finished", "c001-s0": "finished"}
+    assert steps == [("c001-s0", 5), ("c001-s0", 6)]  # continued from the checkpoint at iteration 4
+
+
+def test_lost_worker_trial_is_requeued(tmp_path, counting):
+    out = tmp_path / "s"
+    plan = sweep.load_spec(spec(grid={"lr_g": [1e-3]}, seeds=1))
+    study = sweep.open_study(plan, out)
+    trial = sweep._pop(study)  # a worker took the trial ...
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # ... and was killed: its process is gone
+    trial.set_user_attr("host", __import__("socket").gethostname())
+    trial.set_user_attr("pid", dead.pid)
+    assert statuses_from(plan, study) == {"c000-s0": "running"}
+    sweep.run_sweep(plan, out, log=None)
+    assert counting == ["c000-s0"]
+    assert statuses(out) == {"c000-s0": "finished"}
+
+
+def statuses_from(plan, study):
+    return {r["key"]: r["status"] for r in sweep.results(plan, study)}
+
+
+def test_diverging_and_failing_trials_are_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
+    def flaky(cfg, out, resume=False, callback=None, data=None):
+        if cfg.n_critic == 2:
+            raise RuntimeError("disk full (simulated)")
+        return real_train(cfg, out, resume=resume, callback=callback, data=data)
+
+    monkeypatch.setattr(sweep, "train", flaky)
+    out = tmp_path / "s"
+    grid = [{"method": ["wgan-gp", "icvp"], "lr_g": [1e-3, 1e6]}, {"n_critic": [2]}]
+    summary = sweep.run_sweep(spec(grid=grid, seeds=1), out, log=None)
+    rows = {r["key"]: r for r in summary["rows"]}
+    assert [rows[k]["status"] for k in sorted(rows)] == ["finished", "diverged", "finished", "diverged", "failed"]
+    assert "NonFiniteLossError" in rows["c001-s0"]["reason"] and "loss is" in rows["c001-s0"]["reason"]
+    assert rows["c004-s0"]["reason"] == "RuntimeError: disk full (simulated)"
+    assert rows["c000-s0"]["score"] > 0 and rows["c001-s0"]["score"] is None
+    assert summary["methods"]["wgan-gp"]["share_diverged"] == 0.5
+    text = (out / "results.csv").read_text()
+    assert "diverged" in text and "disk full" in text
+    assert json.loads((out / "results.json").read_text())["rows"][1]["status"] == "diverged"
+
+
+@pytest.mark.parametrize("bad, words", [
+    ({"grid": {"lr": [1e-3]}}, ["unknown config field 'lr'", "lr_g"]),
+    ({"base": {"learning_rate": 1e-3}}, ["unknown config field 'learning_rate'", "accepted"]),
+    ({"grid": {}}, ["empty grid"]),
+    ({"grid": []}, ["empty grid"]),
+    ({"grid": {"lambda_max": []}}, ["'lambda_max'", "non-empty list"]),
+    ({"search": "bayes"}, ["unknown search 'bayes'", "grid, random"]),
+    ({"search": "random", "trials": 2, "space": {"lr_g": {"loguniform": [1e-5, 1e-2]}}},
+     ["unknown distribution 'loguniform'", "log_uniform"]),
+    ({"search": "random", "trials": 2, "space": {"lr_g": {"log_uniform": [1e-2, 1e-5]}}}, ["low < high"]),
+    ({"search": "random", "trials": 2, "space": {"optimizer": {"choice": ["adam", "adamw"]}}},
+     ["'adamw'", "adam, rmsprop, sgd"]),
+    ({"grid": {"method": ["icvp", "gan"]}}, ["unknown method 'gan'", "wgan-gp"]),
+    ({"grid": {"seed": [1, 2]}}, ["'seed'", "seeds"]),
+    ({"budget": 3}, ["unknown sweep key(s) 'budget'", "accepted"]),
+])
+def test_bad_sweep_configs_are_refused_before_training(tmp_path, monkeypatch, bad, words):
+    monkeypatch.setattr(sweep, "train", lambda *a, **k: pytest.fail("trained despite a bad config"))
+    s = spec()
+    if "space" in bad or bad.get("search") == "random":
+        s.pop("grid")
+    s.update(bad)
+    with pytest.raises(ValueError) as e:
+        sweep.run_sweep(s, tmp_path / "s", log=None)
+    for w in words:
+        assert w in str(e.value)
+    assert not (tmp_path / "s").exists()
+
+
+def test_a_changed_config_is_refused_for_an_existing_sweep(tmp_path):
+    out = tmp_path / "s"
+    sweep.run_sweep(spec(grid={"lr_g": [1e-3]}, seeds=1), out, max_trials=0, log=None)
+    with pytest.raises(ValueError, match="different config .*iters"):
+        sweep.run_sweep(spec(grid={"lr_g": [1e-3]}, seeds=1, iters=7), out, max_trials=0, log=None)
+
+
+def test_random_search_with_a_seed_is_reproducible(tmp_path):
+    space = {"lr_g": {"log_uniform": [1e-5, 1e-2]}, "method": {"choice": ["wgan-gp", "icvp"]},
+             "n_critic": {"int_uniform": [1, 5]}, "ema_beta": {"uniform": [0.5, 0.99]}}
+    s = {"name": "r", "iters": 5, "search": "random", "trials": 6, "space": space, "sampler_seed": 3}
+    a, b = sweep.load_spec(s).configs, sweep.load_spec(dict(s)).configs
+    c = sweep.load_spec({**s, "sampler_seed": 4}).configs
+    assert a == b and a != c and len(a) == 6
+    assert all(1e-5 <= p["lr_g"] <= 1e-2 and 1 <= p["n_critic"] <= 5 for p in a)
+    # the planned values are the ones stored in the study
+    plan = sweep.load_spec({**s, "trials": 2, "seeds": 1, "base": TINY})
+    sweep.run_sweep(plan, tmp_path / "r", log=None)
+    study = sweep.open_study(plan, tmp_path / "r")
+    assert [t.params for t in study.get_trials()] == plan.configs
+
+
+def test_verdict_rule():
+    assert sweep.compare_scores([1.0, 1.1, 0.9], [2.0, 2.1, 1.9])["verdict"] == "holds"
+    assert sweep.compare_scores([2.0, 2.1, 1.9], [1.0, 1.1, 0.9])["verdict"] == "does not hold"
+    assert sweep.compare_scores([1.0, 2.0], [1.2, 2.2])["verdict"] == "not distinguishable"
+    assert sweep.compare_scores([1.0], [2.0])["verdict"] == "not distinguishable"  # one seed: no spread known
+    summary = {"name": "x", "configs": [
+        {"params": {"optimizer": o}, "settings": {"optimizer": o}, "scores": s, "diverged": 0, "failed": 0, "seeds": 3,
+         **dict(zip(("mean", "sd", "n"), sweep._mean_sd(s)))}
+        for o, s in (("adam", [1.0, 1.1, 0.9]), ("rmsprop", [1.05, 1.0, 1.1]), ("sgd", [3.0, 3.2, 2.9]))]}
+    claim = {"kind": "better", "a": {"optimizer": "adam"}, "b": [{"optimizer": "rmsprop"}, {"optimizer": "sgd"}]}
+    assert sweep.judge(summary, claim)["verdict"] == "not distinguishable"
+    assert sweep.judge(summary, {**claim, "b": {"optimizer": "sgd"}})["verdict"] == "holds"
+    assert sweep.judge(summary, {"kind": "better", "a": {"optimizer": "sgd"}, "b": {"optimizer": "adam"}})[
+        "verdict"] == "does not hold"
+    assert sweep.judge(summary, {"kind": "matters", "factor": "optimizer"})["verdict"] == "holds"
+
+
+def test_two_workers_share_the_queue_without_running_a_trial_twice(tmp_path):
+    out = tmp_path / "s"
+    plan = sweep.load_spec(spec(grid={"lr_g": [1e-3, 2e-3]}, iters=2))
+    summary = sweep.run_sweep(plan, out, workers=2, threads=1, log=None)
+    assert all(r["status"] == "finished" for r in summary["rows"])
+    trials = sweep.open_study(plan, out).get_trials()
+    assert sorted(t.user_attrs["key"] for t in trials) == sorted(r["key"] for r in summary["rows"])  # once each
+    assert os.getpid() not in {t.user_attrs["pid"] for t in trials}  # trained by the worker processes
+
+
+def test_example_sweeps_and_every_tip_are_valid_for_every_profile():
+    from pathlib import Path
+
+    for path in sorted((Path(sweep.ROOT) / "sweeps").glob("*.json")):
+        if path.name != "tips.json":
+            assert sweep.load_spec(path).configs
+    doc = sweep.load_tips()
+    for profile in sweep.TUNING_PROFILES:
+        for tip in doc["tips"]:
+            plan = sweep.load_spec(sweep.tip_spec(tip, doc, profile))
+            fake = {"name": plan.name, "configs": [
+                {"params": p, "settings": plan.settings(i), "scores": [1.0, 1.0], "mean": 1.0, "sd": 0.0, "n": 2,
+                 "seeds": 2, "diverged": 0, "failed": 0} for i, p in enumerate(plan.configs)]}
+            for claim in tip["claims"]:
+                if claim["kind"] == "better" and claim["a"] != "best":  # selectors name configurations of the grid
+                    assert sweep.judge(fake, claim)["verdict"] == "not distinguishable"
+        P = sweep.TUNING_PROFILES[profile]
+        specs = sweep.sensitivity_specs(profile)
+        assert len(sweep.load_spec(specs["lambda_max"]).configs) == 4 * len(P["lambdas"])
+        assert len(sweep.load_spec(specs["lr_g"]).configs) == 4 * len(P["lrs"])
