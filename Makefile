@@ -15,6 +15,9 @@ $(BIN)/ganlib: pyproject.toml
 	touch $@
 
 run: $(BIN)/ganlib
+	$(BIN)/ganlib reproduce --profile $(PROFILE)
+
+demo: $(BIN)/ganlib
 	$(BIN)/ganlib demo
 
 test: $(BIN)/ganlib
