@@ -185,18 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
     w = sub.add_parser("sweep", help="grid or random search over any config fields (resumable, parallel)",
                        description="Run or resume a sweep CONFIG (JSON, see sweeps/): every configuration x seed; "
                        "results in OUT/results.csv and OUT/summary.md. Details: python -m pydoc ganlib.sweep")
-    w.add_argument("config", help="sweep config JSON file (see sweeps/)")
-    w.add_argument("--out", default=None, help="sweep folder (default: runs/sweeps/NAME)")
-    w.add_argument("--workers", type=int, default=1, help="processes pulling trials in parallel (default: 1)")
-    w.add_argument("--storage", default=None, help="Optuna RDB URL shared by several machines, e.g. "
-                   "postgresql://user:pw@host/db (default: sqlite:///OUT/sweep.db)")
-    w.add_argument("--max-trials", type=int, default=None,
-                   help="run at most this many trials per worker, then stop (resume later); 0: only rewrite results")
-    w.add_argument("--stale-after", type=float, default=600.0,
-                   help="re-queue a running trial whose heartbeat is older than this many seconds (default: 600)")
-    w.add_argument("--threads", type=int, default=None,
-                   help="torch CPU threads per worker (default: cores / workers); 1 is fastest for toy models")
-    w.add_argument("--progress", action="store_true", help="show progress bars")
+    from .sweep import add_arguments as add_sweep_arguments
+
+    add_sweep_arguments(w)
     w.set_defaults(func=cmd_sweep)
     r = sub.add_parser("reproduce", help="execute every notebook with papermill: reports, figures, summary",
                        description="Execute the numbered notebooks under a profile; a failing notebook is named "
