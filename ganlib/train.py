@@ -289,7 +289,8 @@ def train(cfg: Config, out=None, resume: bool = False, callback=None, data=None)
             if run.it in cfg.eval_at:
                 record_metrics()
             if run.it % cfg.checkpoint_every == 0 or run.it == cfg.iters:
-                log_f and log_f.flush()
+                if log_f:
+                    log_f.flush()
                 checkpoint()
             if callback is not None and callback(run, row) is False:
                 checkpoint()
