@@ -11,8 +11,8 @@ critic-independent metric at fixed generator iterations, then summarises per met
 
 The verdict compares ``icvp`` with each baseline on (c), per seed: the difference of means against
 twice its standard error (``2 * sqrt(sd_a^2 / n_a + sd_b^2 / n_b)``).  Lower by more than that:
-``faster``; higher by more than that: ``not faster``; otherwise ``not distinguishable from the seed
-spread``.  Nothing in the summary is written by hand.
+``faster``; higher by more than that: ``not faster``; otherwise (or with fewer than two finished
+seeds per method, where no spread is known) ``not distinguishable from the seed spread``.  Nothing in the summary is written by hand.
 """
 
 from __future__ import annotations
@@ -120,6 +120,9 @@ def verdict(a: list, b: list) -> str:
     mb, sb, nb = _mean_sd(b)
     if ma is None or mb is None:
         return "not distinguishable from the seed spread (a method has no finished run)"
+    if na < 2 or nb < 2:
+        return (f"not distinguishable from the seed spread (AUC {ma:.4g} vs {mb:.4g}; one seed per method "
+                "gives no spread to judge against: run 2 or more)")
     se = math.sqrt(sa**2 / na + sb**2 / nb)
     diff = mb - ma
     if diff > 2 * se:

@@ -29,10 +29,11 @@ PROFILES = {
         celeba_eval_samples=100, tuning="smoke", toy_overrides={},
     ),
     "quick": dict(  # the README's main job: a meaningful CPU reproduction, at most 25 minutes on 2 cores
-        toy_iters=400, toy_seeds=3, toy_evals=8, toy_datasets=["8gaussians", "25gaussians", "swissroll"],
-        mnist_iters=150, mnist_seeds=2, mnist_evals=5, mnist_width=16, mnist_eval_samples=1000,
-        celeba_iters=60, celeba_seeds=1, celeba_evals=3, celeba_width=16, celeba_size=32, celeba_max_images=5000,
-        celeba_eval_samples=500, tuning="quick", toy_overrides={},
+        # toy nets at width 128 and lr 1e-3 (the published 512 / 1e-4 need thousands of iterations: see full)
+        toy_iters=200, toy_seeds=2, toy_evals=5, toy_datasets=["8gaussians", "25gaussians", "swissroll"],
+        mnist_iters=100, mnist_seeds=2, mnist_evals=4, mnist_width=16, mnist_eval_samples=1000,
+        celeba_iters=40, celeba_seeds=1, celeba_evals=2, celeba_width=16, celeba_size=32, celeba_max_images=5000,
+        celeba_eval_samples=500, tuning="quick", toy_overrides={"width": 128, "lr_g": 1e-3, "eval_samples": 1000},
     ),
     "full": dict(  # paper scale, for a GPU
         toy_iters=20000, toy_seeds=5, toy_evals=20, toy_datasets=["8gaussians", "25gaussians", "swissroll"],

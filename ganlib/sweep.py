@@ -908,17 +908,17 @@ METHODS_SENSITIVITY = ("wgan-gp", "icvp", "icvp-eps", "icvp-lambda")
 # Sizes of the tuning study per profile.  toy/image: Config fields for every trial of that kind of data.
 TUNING_PROFILES = {
     "smoke": dict(  # every code path, about two minutes on 2 CPU cores
-        toy_iters=10, image_iters=2, seeds=2, search_trials=3, threads=1,
+        toy_iters=10, image_iters=2, seeds=2, search_trials=3, threads=1, workers=1,
         toy={"width": 32, "batch_size": 32, "eval_samples": 200},
         image={"width": 8, "eval_samples": 200},
         lambdas=[0.01, 1.0], lrs=[0.0001, 0.01]),
-    "quick": dict(  # a small but meaningful toy study: about 8 minutes of one CPU core
-        toy_iters=80, image_iters=40, seeds=3, search_trials=6, threads=1,
+    "quick": dict(  # a small but meaningful toy study: about 8 minutes of one CPU core, 4-5 on two
+        toy_iters=80, image_iters=40, seeds=3, search_trials=6, threads=1, workers=2,
         toy={"width": 64, "batch_size": 64, "eval_samples": 500},
         image={"width": 16, "eval_samples": 1000},
         lambdas=[0.01, 0.1, 1.0, 10.0], lrs=[0.0001, 0.001, 0.01, 0.03]),
     "full": dict(  # the published toy and MNIST-like sizes; for a GPU
-        toy_iters=3000, image_iters=3000, seeds=5, search_trials=40, threads=None,
+        toy_iters=3000, image_iters=3000, seeds=5, search_trials=40, threads=None, workers=1,
         toy={"eval_samples": 2000}, image={"width": 64, "eval_samples": 2000},
         lambdas=[0.001, 0.01, 0.1, 1.0, 10.0], lrs=[0.00003, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03]),
 }
@@ -965,18 +965,18 @@ def run_tips(profile: str = "smoke", out="runs/tuning/tips", tips=None, override
     ``tips``: a tips document or its path (default ``sweeps/tips.json``); ``only``: tip ids to run.
     """
     doc = tips if isinstance(tips, dict) else load_tips(tips)
-    threads = tuning_profile(profile)["threads"]
+    threads, workers = tuning_profile(profile)["threads"], tuning_profile(profile)["workers"]
     out = Path(out)
     done = []
     for tip in doc["tips"]:
         if only and tip["id"] not in only:
             continue
         spec = tip_spec(tip, doc, profile, overrides)
-        summary = run_sweep(spec, out / tip["id"], log=log, threads=threads)
+        summary = run_sweep(spec, out / tip["id"], workers, log=log, threads=threads)
         entry = {**tip, "spec": spec, "summary": summary, "search_summary": None}
         if tip.get("search") == "random":
             confirm, best, start = _confirm_spec(spec, best_config(summary, complete=False))
-            confirmed = run_sweep(confirm, out / (tip["id"] + "_confirm"), log=log, threads=threads)
+            confirmed = run_sweep(confirm, out / (tip["id"] + "_confirm"), workers, log=log, threads=threads)
             entry.update(search_summary=summary, summary=confirmed, spec=confirm,
                          claims=[{**c, "a": best, "b": start} for c in tip["claims"]],
                          labels=["best found", "starting point"] if len(confirmed["configs"]) == 2 else None)
