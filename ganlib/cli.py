@@ -122,7 +122,7 @@ def cmd_compare(args) -> int:
     skip = ("method", "dataset", "iters", "seed")
     given = {f.name: getattr(args, f.name) for f in fields(Config) if hasattr(args, f.name) and f.name not in skip}
     compare(args.dataset, _str_list(args.methods), args.seeds, args.iters, args.out, given, args.evals,
-            args.metric, args.threshold, quiet=not args.progress)
+            args.metric, args.threshold, quiet=not args.progress, workers=args.workers)
     print((Path(args.out) / "summary.md").read_text())
     return 0
 
@@ -178,6 +178,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="metric threshold (default: 75%% of the way from the initial to the best final value)")
     c.add_argument("--out", default="runs/compare", help="output folder (default: runs/compare)")
     c.add_argument("--progress", action="store_true", help="show progress bars")
+    c.add_argument("--workers", type=int, default=1,
+                   help="runs trained at once, in separate processes (default: 1; 2 is faster on 2 cores for "
+                   "small models)")
     add_config_options(c.add_argument_group("training options (as for ganlib train)"),
                        skip=("method", "dataset", "iters", "seed", "eval_at", "quiet", "sample_at"))
     c.set_defaults(func=cmd_compare)

@@ -49,12 +49,35 @@ def is_finished(path: Path, iters: int) -> bool:
     return r.get("status") == "finished" and r.get("iter", 0) >= iters
 
 
-def run_all(dataset, methods, seeds, iters, out, overrides=None, n_evals=10, quiet=True, log=print):
-    """Train each method x seed into ``out/runs/`` unless already finished; returns the run folders."""
+def _train_one(job) -> str | None:
+    """Train one run (in this process or a worker); returns ``None`` or the error text."""
+    cfg, path, threads = job
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
+    try:
+        train(Config(**cfg), path, resume=True)
+        return None
+    except Exception as e:  # a diverged run is a result, reported in the summary
+        return f"{type(e).__name__}: {e}"
+
+
+def run_all(dataset, methods, seeds, iters, out, overrides=None, n_evals=10, quiet=True, log=print, workers=1):
+    """Train each method x seed into ``out/runs/`` unless already finished; returns the run folders.
+
+    ``workers > 1`` trains that many runs at once in separate processes, each with ``cores // workers``
+    torch threads (small models on few cores train faster this way than one run on all cores).
+    """
+    import os
+
     for m in methods:
         check_choice("method", m, METHODS)
+    if not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be an integer >= 1; got {workers!r}")
     points = eval_points(iters, n_evals)
-    folders = {}
+    folders, jobs = {}, {}
+    threads = max(1, (os.cpu_count() or 1) // workers) if workers > 1 else None
     for method in methods:
         for seed in range(seeds):
             path = run_dir(out, method, seed)
@@ -62,14 +85,25 @@ def run_all(dataset, methods, seeds, iters, out, overrides=None, n_evals=10, qui
             if is_finished(path, iters):
                 log(f"{method} seed {seed}: finished earlier, not redone")
                 continue
-            cfg = Config(**{**(overrides or {}), "method": method, "dataset": dataset, "iters": iters,
-                            "seed": seed, "eval_at": points, "quiet": quiet,
-                            "checkpoint_every": max(iters // 4, 1), "keep_generators": True})
-            log(f"{method} seed {seed}: training {iters} generator iterations")
-            try:
-                train(cfg, path, resume=True)
-            except Exception as e:  # a diverged run is a result, reported in the summary
-                log(f"{method} seed {seed}: failed: {e}")
+            cfg = {**(overrides or {}), "method": method, "dataset": dataset, "iters": iters, "seed": seed,
+                   "eval_at": points, "quiet": quiet, "checkpoint_every": max(iters // 4, 1), "keep_generators": True}
+            Config(**cfg).validate()  # refuse a bad value before any training
+            jobs[(method, seed)] = (cfg, str(path), threads)
+    log(f"training {len(jobs)} runs of {iters} generator iterations" + (f", {workers} at a time" if workers > 1 else ""))
+    if workers == 1 or len(jobs) <= 1:
+        errors = map(_train_one, jobs.values())
+    else:
+        import multiprocessing
+
+        pool = multiprocessing.get_context("spawn").Pool(min(workers, len(jobs)))
+        errors = pool.imap(_train_one, jobs.values())
+    try:
+        for (method, seed), err in zip(jobs, errors):
+            log(f"{method} seed {seed}: " + (f"failed: {err}" if err else "finished"))
+    finally:
+        if workers > 1 and len(jobs) > 1:
+            pool.close()
+            pool.join()
     return folders
 
 
@@ -293,10 +327,11 @@ def samples_over_time(out, methods, seed=0, n=36, data=None) -> tuple[dict, list
 
 
 def compare(dataset, methods=("wgan", "wgan-gp", "icvp", "icvp-eps", "icvp-lambda"), seeds=3, iters=1000,
-            out="runs/compare", overrides=None, n_evals=10, metric=None, threshold=None, quiet=True, log=print):
-    """Run (or resume) every method x seed, then summarise; returns the results dict."""
+            out="runs/compare", overrides=None, n_evals=10, metric=None, threshold=None, quiet=True, log=print,
+            workers=1):
+    """Run (or resume) every method x seed (``workers`` at a time), then summarise; returns the results dict."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    run_all(dataset, methods, seeds, iters, out, overrides, n_evals, quiet, log)
+    run_all(dataset, methods, seeds, iters, out, overrides, n_evals, quiet, log, workers)
     return summarise(out, dataset, methods, seeds, iters, metric, threshold,
                      extra={"overrides": overrides or {}})

@@ -86,3 +86,17 @@ def test_unreached_threshold_is_reported_as_such(tiny_compare):
 def test_compare_refuses_unknown_method(tmp_path):
     with pytest.raises(ValueError, match="accepted"):
         C.compare("8gaussians", ["wgan-gp", "icvpp"], seeds=1, iters=2, out=tmp_path)
+
+
+def test_parallel_workers_give_the_same_runs(tiny_compare, tmp_path):
+    out, result, _ = tiny_compare
+    logs = []
+    par = C.compare("8gaussians", ["wgan-gp", "icvp"], seeds=2, iters=6, out=tmp_path, overrides=TINY, n_evals=2,
+                    log=logs.append, workers=2)
+    assert "training 4 runs of 6 generator iterations, 2 at a time" in logs
+    for m in ("wgan-gp", "icvp"):
+        assert par["per_method"][m]["status"] == ["finished", "finished"]
+        # each run is seeded: the thread count (1 per worker here) may change float rounding only
+        assert par["per_method"][m]["final"] == pytest.approx(result["per_method"][m]["final"], rel=1e-3)
+    with pytest.raises(ValueError, match="workers"):
+        C.compare("8gaussians", ["icvp"], seeds=1, iters=2, out=tmp_path / "bad", workers=0)

@@ -71,8 +71,27 @@ def test_reproduce_smoke_writes_every_figure_and_report(tmp_path, shared_data):
         assert record["profile"] == "smoke"
     summary = (rep / "summary.md").read_text()
     assert "profile `smoke`" in summary
+    table = summary.split("## Verdicts on the paper's claim")[1].split("\n## ")[0]
+    for dataset in PROFILES["smoke"]["toy_datasets"] + ["mnist", "celeba"]:
+        row = next(line for line in table.splitlines() if line.startswith(f"| {dataset} |"))
+        assert row.count("faster") + row.count("not distinguishable") >= 2, row
     for dataset in PROFILES["smoke"]["toy_datasets"] + ["mnist", "celeba"]:
         section = summary.split(f"## {dataset}:")[1].split("\n## ")[0]
         for m in METHODS:
             assert f"\n| {m} |" in section or f"\n| {m} (" in section, f"{dataset}: no row for {m}"
         assert "Verdict" in section
+
+
+def test_verdict_table_reads_every_comparison(tmp_path):
+    from ganlib.reproduce import verdict_table
+
+    assert verdict_table(tmp_path) == "(no comparison ran)"
+    (tmp_path / "mnist").mkdir()
+    (tmp_path / "mnist" / "results.json").write_text(json.dumps(
+        {"dataset": "mnist", "seeds": 2, "iters": 100, "metric": "fid",
+         "verdicts": {"icvp vs wgan-gp": "faster (x)", "icvp vs wgan": "not faster (y)"}}))
+    (tmp_path / "tuning").mkdir()  # a sweep's results: no verdicts, not a comparison
+    (tmp_path / "tuning" / "results.json").write_text(json.dumps({"dataset": "8gaussians", "configs": []}))
+    table = verdict_table(tmp_path)
+    assert "| mnist | 2 x 100 | fid | faster (x) | not faster (y) |" in table
+    assert "8gaussians" not in table
