@@ -160,11 +160,11 @@ def verdict(a: list, b: list) -> str:
     se = math.sqrt(sa**2 / na + sb**2 / nb)
     diff = mb - ma
     if diff > 2 * se:
-        return f"faster (AUC {ma:.4g} vs {mb:.4g}, difference {diff:.3g} > 2 x standard error {se:.3g})"
+        return f"faster (AUC {ma:.4g} vs {mb:.4g}, difference {diff:.3g} > twice the standard error, {2 * se:.3g})"
     if diff < -2 * se:
-        return f"not faster (AUC {ma:.4g} vs {mb:.4g}: slower by {-diff:.3g} > 2 x standard error {se:.3g})"
+        return f"not faster (AUC {ma:.4g} vs {mb:.4g}: slower by {-diff:.3g} > twice the standard error, {2 * se:.3g})"
     return (f"not distinguishable from the seed spread (AUC {ma:.4g} vs {mb:.4g}, difference {diff:.3g} "
-            f"within 2 x standard error {se:.3g})")
+            f"within twice the standard error, {2 * se:.3g})")
 
 
 def summarise(out, dataset, methods, seeds, iters, metric=None, threshold=None, extra=None, write=True) -> dict:
