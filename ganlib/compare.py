@@ -148,6 +148,15 @@ def default_threshold(curves: dict, metric: str) -> tuple[float, str]:
                         f"to the best method's mean final value ({best:.4g})")
 
 
+def decide(diff: float, se: float) -> str:
+    """The one rule for every claim: ``diff`` (expected positive if the claim holds) against twice ``se``."""
+    if diff > 2 * se:
+        return "holds"
+    if diff < -2 * se:
+        return "does not hold"
+    return "not distinguishable"
+
+
 def verdict(a: list, b: list) -> str:
     """Is ``a`` (icvp's per-seed AUCs) lower than ``b`` (a baseline's) beyond the seed spread?"""
     ma, sa, na = _mean_sd(a)
@@ -158,13 +167,13 @@ def verdict(a: list, b: list) -> str:
         return (f"not distinguishable from the seed spread (AUC {ma:.4g} vs {mb:.4g}; one seed per method "
                 "gives no spread to judge against: run 2 or more)")
     se = math.sqrt(sa**2 / na + sb**2 / nb)
-    diff = mb - ma
-    if diff > 2 * se:
-        return f"faster (AUC {ma:.4g} vs {mb:.4g}, difference {diff:.3g} > twice the standard error, {2 * se:.3g})"
-    if diff < -2 * se:
-        return f"not faster (AUC {ma:.4g} vs {mb:.4g}: slower by {-diff:.3g} > twice the standard error, {2 * se:.3g})"
-    return (f"not distinguishable from the seed spread (AUC {ma:.4g} vs {mb:.4g}, difference {diff:.3g} "
-            f"within twice the standard error, {2 * se:.3g})")
+    diff, auc, bound = mb - ma, f"AUC {ma:.4g} vs {mb:.4g}", f"twice the standard error, {2 * se:.3g}"
+    outcome = decide(diff, se)
+    if outcome == "holds":
+        return f"faster ({auc}, difference {diff:.3g} > {bound})"
+    if outcome == "does not hold":
+        return f"not faster ({auc}: slower by {-diff:.3g} > {bound})"
+    return f"not distinguishable from the seed spread ({auc}, difference {diff:.3g} within {bound})"
 
 
 def summarise(out, dataset, methods, seeds, iters, metric=None, threshold=None, extra=None, write=True) -> dict:

@@ -322,17 +322,18 @@ def _patches(level: torch.Tensor, per_image: int, size: int, gen: torch.Generato
 def _sliced_wasserstein(a: torch.Tensor, b: torch.Tensor, repeats: int, dirs: int, gen: torch.Generator) -> float:
     """Mean over ``repeats`` x ``dirs`` random unit directions of the 1-D W1 between sorted projections."""
     results = []
-    for _ in range(repeats):
-        d = torch.randn(a.shape[1], dirs, generator=gen)
-        d = d / d.norm(dim=0, keepdim=True)
-        pa, pb = ((d.T @ v.T).numpy() for v in (a, b))  # (dirs, patches)
-        # in place; numpy's SIMD quicksort is several times faster than torch.sort here, and it releases the
-        # GIL, so the rows are sorted in torch's number of threads at once
-        chunks = [c for p in (pa, pb) for c in np.array_split(p, max(1, torch.get_num_threads() // 2))]
-        with ThreadPoolExecutor(max_workers=max(1, torch.get_num_threads())) as pool:
+    threads = max(1, torch.get_num_threads())
+    # numpy's SIMD quicksort is several times faster than torch.sort here, and it releases the GIL: the rows
+    # are sorted in place, in torch's number of threads at once
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        for _ in range(repeats):
+            d = torch.randn(a.shape[1], dirs, generator=gen)
+            d = d / d.norm(dim=0, keepdim=True)
+            pa, pb = ((d.T @ v.T).numpy() for v in (a, b))  # (dirs, patches)
+            chunks = [c for p in (pa, pb) for c in np.array_split(p, max(1, threads // 2))]
             list(pool.map(lambda c: c.sort(axis=1), chunks))
-        pa -= pb
-        results.append(float(np.abs(pa, out=pa).mean()))
+            pa -= pb
+            results.append(float(np.abs(pa, out=pa).mean()))
     return float(np.mean(results))
 
 

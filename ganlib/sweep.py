@@ -86,7 +86,7 @@ import uuid
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from .compare import _mean_sd, eval_points
+from .compare import _mean_sd, decide, eval_points
 from .config import Config
 from .train import NonFiniteLossError, read_jsonl, train
 
@@ -768,17 +768,8 @@ def best_config(summary: dict, complete: bool = True) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------
-# Verdicts: one rule, used for every claim
+# Verdicts: one rule (ganlib.compare.decide), used for every claim
 # ---------------------------------------------------------------------------------------------
-
-
-def decide(diff: float, se: float) -> str:
-    """The one rule: ``diff`` (expected positive if the claim holds) against twice its standard error."""
-    if diff > 2 * se:
-        return "holds"
-    if diff < -2 * se:
-        return "does not hold"
-    return "not distinguishable"
 
 
 def compare_scores(a: list, b: list) -> dict:
