@@ -1,7 +1,9 @@
 """Data sets by name.
 
-``load_dataset(name)`` returns a :class:`Dataset` whose ``sample(n)`` draws a batch with the global
-torch RNG (so a checkpoint's RNG state makes training resumable exactly).
+``load_dataset(name)`` returns a :class:`Dataset` whose ``sample(n, generator=g)`` draws a batch with
+the random generator ``g`` (the trainer gives the data stream its own, seeded by the run's seed and
+saved in checkpoints: every method of a seed sees the same real batches, and a resumed run continues
+the stream exactly); without ``g`` it uses the global torch RNG.
 
 Ranges: images are float32 in ``[0, 1]``, shape ``(N, C, H, W)`` (generators end in a sigmoid, as
 in the WGAN-GP MNIST reference); toy 2-D sets are float32 ``(n, 2)`` at the WGAN-GP toy code's
@@ -64,11 +66,11 @@ class Dataset:
     def __len__(self) -> int:
         return len(self.x) if self.x is not None else 0
 
-    def sample(self, n: int, device="cpu") -> torch.Tensor:
-        """A batch of ``n`` real samples drawn with the global torch RNG."""
+    def sample(self, n: int, device="cpu", generator: torch.Generator | None = None) -> torch.Tensor:
+        """A batch of ``n`` real samples drawn with ``generator`` (a CPU one; default: the global RNG)."""
         if self.kind == "toy":
-            return toy_sample(self.name, n).to(device)
-        idx = torch.randint(len(self.x), (n,))
+            return toy_sample(self.name, n, generator).to(device)
+        idx = torch.randint(len(self.x), (n,), generator=generator)
         return self.x[idx].to(device).float().div_(255.0)
 
     def images(self, start=0, stop=None) -> torch.Tensor:
@@ -84,20 +86,22 @@ class Dataset:
 # --------------------------------------------------------------------------------------------
 
 
-def toy_sample(name: str, n: int) -> torch.Tensor:
+def toy_sample(name: str, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    """``n`` points of a toy set, drawn with ``generator`` (default: the global torch RNG)."""
+    g = generator
     if name == "8gaussians":
         s = 1.0 / math.sqrt(2)
         centers = 2.0 * torch.tensor([[1, 0], [-1, 0], [0, 1], [0, -1], [s, s], [s, -s], [-s, s], [-s, -s]])
-        pts = centers[torch.randint(8, (n,))] + 0.02 * torch.randn(n, 2)
+        pts = centers[torch.randint(8, (n,), generator=g)] + 0.02 * torch.randn(n, 2, generator=g)
         return pts / 1.414
     if name == "25gaussians":
         grid = torch.tensor([[x, y] for x in range(-2, 3) for y in range(-2, 3)], dtype=torch.float32) * 2
-        pts = grid[torch.randint(25, (n,))] + 0.05 * torch.randn(n, 2)
+        pts = grid[torch.randint(25, (n,), generator=g)] + 0.05 * torch.randn(n, 2, generator=g)
         return pts / 2.828
     if name == "swissroll":
         from sklearn.datasets import make_swiss_roll
 
-        seed = int(torch.randint(2**31 - 1, (1,)))  # drawn from torch's RNG, so runs stay resumable
+        seed = int(torch.randint(2**31 - 1, (1,), generator=g))  # from a torch RNG, so runs stay resumable
         pts = make_swiss_roll(n_samples=n, noise=0.25, random_state=seed)[0][:, [0, 2]]
         return torch.as_tensor(pts / 7.5, dtype=torch.float32)
     raise ValueError(f"unknown toy dataset {name!r}; accepted: {', '.join(TOY)}")

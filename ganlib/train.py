@@ -92,8 +92,19 @@ def noise(cfg, n, device, generator=None):
     return torch.randn(n, cfg.latent_dim, device=device, generator=generator)
 
 
+# Offsets that give each random stream of a run its own seed (the networks use ``seed`` itself).
+DATA_STREAM, NOISE_STREAM, SAMPLE_STREAM = 101, 202, 1
+
+
 class Run:
-    """Everything a training run holds: data, networks, method, optimisers.  Built from a config."""
+    """Everything a training run holds: data, networks, method, optimisers.  Built from a config.
+
+    Paired by seed: runs of different methods with the same ``seed`` start from the same generator
+    (and the same critic where the architectures match: every method but a batch-norm ``wgan``
+    critic), and draw the same real batches and the same latent noise, each stream from its own
+    random generator.  What differs between them is then the method alone (``wgan-gp``'s random
+    interpolation coefficients use the global RNG, so they do not shift the shared streams).
+    """
 
     def __init__(self, cfg: Config, data=None):
         cfg = cfg.resolved()
@@ -118,16 +129,18 @@ class Run:
         self.it = 0  # generator iterations done
         self.seconds = 0.0  # training wall-clock, evaluation and checkpoints excluded
         # Fixed noise for sample grids, from its own generator so it does not move the training RNG.
-        self.fixed_z = noise(cfg, 64, "cpu", torch.Generator().manual_seed(cfg.seed + 1)).to(self.device)
+        self.fixed_z = noise(cfg, 64, "cpu", torch.Generator().manual_seed(cfg.seed + SAMPLE_STREAM)).to(self.device)
+        self.data_rng = torch.Generator().manual_seed(cfg.seed + DATA_STREAM)  # CPU: batches are indexed there
+        self.noise_rng = torch.Generator(self.device).manual_seed(cfg.seed + NOISE_STREAM)
 
     # -- one generator iteration ---------------------------------------------------------------
     def step(self) -> dict:
         cfg, G, D = self.cfg, self.G, self.D
         n_crit = 100 if cfg.wgan_warmup and (self.it < 25 or self.it % 500 == 0) else cfg.n_critic
         for _ in range(n_crit):
-            real = self.data.sample(cfg.batch_size, self.device)
+            real = self.data.sample(cfg.batch_size, self.device, self.data_rng)
             with torch.no_grad():
-                fake = G(noise(cfg, cfg.batch_size, self.device))
+                fake = G(noise(cfg, cfg.batch_size, self.device, self.noise_rng))
             d_loss, log = self.method.critic_loss(D, real, fake)
             if not torch.isfinite(d_loss):
                 raise NonFiniteLossError(f"critic loss is {d_loss.item()} at generator iteration {self.it + 1}")
@@ -139,7 +152,7 @@ class Run:
             self.method.after_critic_step(D)
         for p in D.parameters():
             p.requires_grad_(False)  # the generator step needs no critic gradients
-        g_loss = -D(G(noise(cfg, cfg.batch_size, self.device))).mean()
+        g_loss = -D(G(noise(cfg, cfg.batch_size, self.device, self.noise_rng))).mean()
         for p in D.parameters():
             p.requires_grad_(True)
         if not torch.isfinite(g_loss):
@@ -172,6 +185,7 @@ class Run:
             "sched_g": self.sched_g.state_dict(), "sched_d": self.sched_d.state_dict(),
             "method": self.method.state_dict(),
             "rng": torch.get_rng_state(),
+            "data_rng": self.data_rng.get_state(), "noise_rng": self.noise_rng.get_state(),
             "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
         }
 
@@ -184,7 +198,9 @@ class Run:
         self.sched_g.load_state_dict(s["sched_g"])
         self.sched_d.load_state_dict(s["sched_d"])
         self.method.load_state_dict(s["method"])
-        torch.set_rng_state(s["rng"])
+        torch.set_rng_state(s["rng"].cpu())
+        self.data_rng.set_state(s["data_rng"].cpu())
+        self.noise_rng.set_state(s["noise_rng"].cpu())
         if s.get("cuda_rng") is not None and torch.cuda.is_available():
             torch.cuda.set_rng_state_all(s["cuda_rng"])
 

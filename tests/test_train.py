@@ -172,7 +172,7 @@ def test_nan_loss_stops_with_the_iteration_and_keeps_the_last_checkpoint(tmp_pat
 def test_nan_data_is_caught_without_a_run_folder(monkeypatch):
     run = Run(Config(method="wgan-gp", iters=5, width=16, **TOY))
     run.step()
-    monkeypatch.setattr(run.data, "sample", lambda n, device="cpu": torch.full((n, 2), float("nan")))
+    monkeypatch.setattr(run.data, "sample", lambda n, device="cpu", generator=None: torch.full((n, 2), float("nan")))
     with pytest.raises(NonFiniteLossError, match="iteration 2"):
         run.step()
 
@@ -207,3 +207,34 @@ def test_training_lowers_exact_w1(method):
     after = exact_w1(run.G, run.cfg.latent_dim)
     assert exact_w1(Run(cfg).G, run.cfg.latent_dim) == before  # same start: the comparison is fair
     assert after < before - 0.05, f"{method}: W1 {before:.3f} -> {after:.3f}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Paired design: a seed gives every method the same start and the same data and noise streams
+# ---------------------------------------------------------------------------------------------
+
+def test_same_seed_same_networks_and_streams_across_methods():
+    runs = {m: Run(Config(method=m, seed=3, width=16, **TOY)) for m in ("wgan", "wgan-gp", "icvp")}
+    ref = runs["icvp"]
+    for m, run in runs.items():
+        for net in ("G", "D"):
+            a, b = getattr(run, net).state_dict(), getattr(ref, net).state_dict()
+            assert all(torch.equal(a[k], b[k]) for k in a), f"{m}: {net} differs from icvp's at iteration 0"
+    # wgan-gp draws its interpolation coefficients from the global RNG; the shared streams must not move
+    for run in runs.values():
+        run.step()
+    batches = {m: run.data.sample(7, generator=run.data_rng) for m, run in runs.items()}
+    noises = {m: torch.randn(3, generator=run.noise_rng) for m, run in runs.items()}
+    for m in runs:
+        assert torch.equal(batches[m], batches["icvp"]) and torch.equal(noises[m], noises["icvp"]), m
+    other = Run(Config(method="icvp", seed=4, width=16, **TOY))
+    assert not torch.equal(other.G.state_dict()["net.0.weight"], ref.G.state_dict()["net.0.weight"])
+
+
+def test_resume_continues_the_data_and_noise_streams(tmp_path):
+    cfg = dict(method="wgan-gp", width=16, checkpoint_every=2, **TOY)
+    straight = train(Config(iters=4, **cfg), tmp_path / "a")
+    train(Config(iters=2, **cfg), tmp_path / "b")
+    resumed = train(Config(iters=4, **cfg), tmp_path / "b", resume=True)
+    assert torch.equal(straight.data_rng.get_state(), resumed.data_rng.get_state())
+    assert torch.equal(straight.noise_rng.get_state(), resumed.noise_rng.get_state())

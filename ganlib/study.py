@@ -1,0 +1,173 @@
+"""Studies at a budget that can answer: the design, the runs, and the committed results store.
+
+A study is a list of :class:`Part` s, each a paired comparison (``ganlib.compare``): one data set,
+one budget, and for each method the number of seeds.  Seed ``s`` of every method starts from the same
+networks and sees the same data and noise (``ganlib.train.Run``), so methods are compared seed by seed.
+
+``run_study(profile)`` trains what is missing (resuming what was interrupted) in ``runs/<profile>/``,
+and as each run finishes copies what the results need into the store ``results/<profile>/<part>/runs/
+<method>-seed<s>/`` (the pattern of showyourwork's cache): ``config.json``, ``run.json``,
+``metrics.jsonl``, a thinned ``log.jsonl`` and the last sample grid; no checkpoints.  The store is
+committed; figures, tables and verdicts are rebuilt from it (``ganlib reproduce --profile long
+--from-results``) without training.  A GPU run (``gpu`` profile) writes the same store.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .compare import eval_points, is_finished, run_dir
+from .config import Config
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "results"
+LOG_EVERY = 10  # the store keeps every 10th row of log.jsonl (and the last)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One paired comparison of a study."""
+
+    name: str  # folder under results/<profile>/
+    dataset: str
+    seeds: dict  # method -> number of paired seeds (seeds 0..n-1)
+    iters: int
+    evals: int  # evaluations at evals + 1 evenly spaced generator iterations, from 0
+    overrides: dict = field(default_factory=dict)  # Config fields
+    question: str = ""
+
+    @property
+    def methods(self) -> list:
+        return list(self.seeds)
+
+    def config(self, method: str, seed: int, quiet: bool = True) -> dict:
+        cfg = {**self.overrides, "method": method, "dataset": self.dataset, "iters": self.iters, "seed": seed,
+               "eval_at": eval_points(self.iters, self.evals), "quiet": quiet,
+               "checkpoint_every": max(self.iters // 10, 1), "keep_generators": False}
+        Config(**cfg).resolved()  # refuse a bad value before any training
+        return cfg
+
+
+# MNIST at the published settings (Adam 1e-4, betas (0.5, 0.9), lambda 10, n_critic 5, batch 50; wgan:
+# RMSprop 5e-5, clipping 0.01: the defaults of Config.resolved) but DCGAN width 16 instead of the
+# reference's 64: measured on this 2-core machine, one run at width 32 takes 0.89 s per generator
+# iteration (30 min for 2000), and the design's 13 runs would need 5.7 h of one core; width 16 fits.
+_MNIST = {"width": 16, "metrics": ["fid", "modes"], "eval_samples": 2000, "sample_at": [200, 1000]}
+_TOY = {"eval_samples": 1000}  # the published toy model: MLP 3 x 512, batch 256, Adam 1e-4
+
+STUDIES = {
+    "long": [
+        Part("mnist", "mnist", {"wgan-gp": 5, "icvp": 5, "wgan": 3}, 2000, 10, _MNIST,
+             "MNIST at the published settings: does icvp reach a given FID sooner than wgan-gp and wgan?"),
+        Part("toy-lambda10", "8gaussians", {"wgan-gp": 5, "icvp": 5, "icvp-eps": 3, "icvp-lambda": 3}, 1000, 25,
+             {**_TOY, "lambda_max": 10.0},
+             "8 Gaussians at the image lambda (10): is icvp less fragile, and which half of it does the work?"),
+        Part("toy-lambda0.1", "8gaussians", {"wgan-gp": 5, "icvp": 5}, 1000, 25, {**_TOY, "lambda_max": 0.1},
+             "8 Gaussians at the published toy lambda (0.1)"),
+    ],
+    "smoke": [  # the same shape in seconds: tests, nbval and the committed fixture
+        Part("mnist", "digits", {"wgan-gp": 2, "icvp": 2, "wgan": 2}, 6, 2,
+             {"width": 8, "metrics": ["fid", "modes"], "eval_samples": 200}, "digits, tiny"),
+        Part("toy-lambda10", "8gaussians", {"wgan-gp": 3, "icvp": 3}, 20, 4,
+             {"width": 32, "eval_samples": 200, "lambda_max": 10.0}, "8 Gaussians, tiny"),
+    ],
+}
+
+
+def study(profile: str) -> list[Part]:
+    if profile not in STUDIES:
+        raise ValueError(f"no study for profile {profile!r}; accepted: {', '.join(STUDIES)}")
+    return STUDIES[profile]
+
+
+def results_dir(profile: str, root=None) -> Path:
+    return Path(root or RESULTS) / profile
+
+
+def jobs(profile: str, runs_root, results_root=None) -> list[dict]:
+    """Every run of the study that the store does not hold yet, seed by seed (pairs finish together)."""
+    out = []
+    for part in study(profile):
+        for seed in range(max(part.seeds.values())):
+            for method, n in part.seeds.items():
+                if seed >= n:
+                    continue
+                stored = run_dir(results_dir(profile, results_root) / part.name, method, seed)
+                if is_stored(stored, part.iters):
+                    continue
+                out.append({"cfg": part.config(method, seed), "work": str(run_dir(Path(runs_root) / part.name,
+                                                                                  method, seed)),
+                            "store": str(stored), "name": f"{part.name}/{method}-seed{seed}"})
+    return out
+
+
+def is_stored(path, iters: int) -> bool:
+    """The store holds this run: finished, or failed with its reason (a diverged run is a result)."""
+    info = Path(path) / "run.json"
+    return is_finished(path, iters) or (info.exists() and json.loads(info.read_text()).get("status") == "failed")
+
+
+def export_run(src, dst, every: int = LOG_EVERY) -> Path:
+    """Copy a finished run's results (no checkpoints) into the store; ``log.jsonl`` thinned to every ``every``-th row."""
+    from .train import read_jsonl
+
+    src, dst = Path(src), Path(dst)
+    tmp = dst.with_name(f".{dst.name}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    for name in ("config.json", "metrics.jsonl"):
+        shutil.copy2(src / name, tmp / name)
+    rows = read_jsonl(src / "log.jsonl")
+    kept = [r for i, r in enumerate(rows) if r["iter"] % every == 0 or i == len(rows) - 1]
+    (tmp / "log.jsonl").write_text("".join(json.dumps(r) + "\n" for r in kept))
+    grids = sorted((src / "samples").glob("iter_*.png"))
+    if grids:
+        (tmp / "samples").mkdir()
+        shutil.copy2(grids[-1], tmp / "samples" / grids[-1].name)
+    shutil.copy2(src / "run.json", tmp / "run.json")  # last: its status marks the stored run finished
+    shutil.rmtree(dst, ignore_errors=True)
+    os.replace(tmp, dst)
+    return dst
+
+
+def _run_job(job: dict) -> str:
+    """Train (or resume) one run in a worker, then export it; returns a one-line report."""
+    from .train import train
+
+    t0 = time.perf_counter()
+    try:
+        train(Config(**job["cfg"]), job["work"], resume=True)
+    except Exception as e:  # a diverged run is a result: stored with its reason
+        if not (Path(job["work"]) / "run.json").exists():
+            return f"{job['name']}: failed before training: {type(e).__name__}: {e}"
+        export_run(job["work"], job["store"])
+        return f"{job['name']}: failed ({type(e).__name__}: {e}); stored"
+    export_run(job["work"], job["store"])
+    return f"{job['name']}: finished in {time.perf_counter() - t0:.0f} s; stored"
+
+
+def run_study(profile: str, runs_root=None, results_root=None, workers: int = 2, log=print) -> list[str]:
+    """Train every run the store lacks (``workers`` at a time, one thread each); returns the reports."""
+    from .threads import worker_pool
+
+    runs_root = Path(runs_root or ROOT / "runs" / profile)
+    todo = jobs(profile, runs_root, results_root)
+    log(f"study {profile}: {len(todo)} runs to train" + (f", {workers} at a time" if todo else ""))
+    reports = []
+    if not todo:
+        return reports
+    with worker_pool(min(workers, len(todo))) as pool:
+        for report in pool.imap_unordered(_run_job, todo):
+            log(report)
+            reports.append(report)
+    return reports
+
+
+def design(profile: str) -> list[dict]:
+    """The study's design as plain data (recorded beside its results)."""
+    return [asdict(p) for p in study(profile)]
