@@ -9,10 +9,13 @@ critic-independent metric at fixed generator iterations, then summarises per met
 (c) the area under the metric curve (trapezoid over generator iterations, divided by the span, so it
     is an average metric value: lower is faster convergence).
 
-The verdict compares ``icvp`` with each baseline on (c), per seed: the difference of means against
-twice its standard error (``2 * sqrt(sd_a^2 / n_a + sd_b^2 / n_b)``).  Lower by more than that:
-``faster``; higher by more than that: ``not faster``; otherwise (or with fewer than two finished
-seeds per method, where no spread is known) ``not distinguishable from the seed spread``.  Nothing in the summary is written by hand.
+Verdicts are paired by seed (seed ``s`` of every method starts from the same networks and sees the
+same data and noise, ``ganlib.train.Run``): per seed, icvp minus the baseline of the AUC (negative =
+icvp faster), then the mean difference with a 95% Student-t interval (:func:`decide`, the one rule of
+ganlib): ``faster`` or ``slower`` when the interval excludes 0, ``equivalent within +-delta`` when it
+lies inside the stated practical margin, else ``inconclusive`` with the seeds that the observed spread
+says would decide.  Iterations to the threshold are paired the same way; a run that never reached it
+is censored at the budget and counted, never made a number.  Nothing in the summary is written by hand.
 """
 
 from __future__ import annotations
@@ -148,42 +151,133 @@ def default_threshold(curves: dict, metric: str) -> tuple[float, str]:
                         f"to the best method's mean final value ({best:.4g})")
 
 
-def decide(diff: float, se: float) -> str:
-    """The one rule for every claim: ``diff`` (expected positive if the claim holds) against twice ``se``."""
-    if diff > 2 * se:
-        return "holds"
-    if diff < -2 * se:
-        return "does not hold"
-    return "not distinguishable"
+SIGN = "icvp minus baseline; negative = icvp faster"
+CONFIDENCE = 0.95
+MARGIN = 0.05  # default practical margin: 5% of the mean initial-to-final range of the metric
 
 
-def verdict(a: list, b: list) -> str:
-    """Is ``a`` (icvp's per-seed AUCs) lower than ``b`` (a baseline's) beyond the seed spread?"""
-    ma, sa, na = _mean_sd(a)
-    mb, sb, nb = _mean_sd(b)
-    if ma is None or mb is None:
-        return "not distinguishable from the seed spread (a method has no finished run)"
-    if na < 2 or nb < 2:
-        return (f"not distinguishable from the seed spread (AUC {ma:.4g} vs {mb:.4g}; one seed per method "
-                "gives no spread to judge against: run 2 or more)")
-    se = math.sqrt(sa**2 / na + sb**2 / nb)
-    diff, auc, bound = mb - ma, f"AUC {ma:.4g} vs {mb:.4g}", f"twice the standard error, {2 * se:.3g}"
-    outcome = decide(diff, se)
-    if outcome == "holds":
-        return f"faster ({auc}, difference {diff:.3g} > {bound})"
-    if outcome == "does not hold":
-        return f"not faster ({auc}: slower by {-diff:.3g} > {bound})"
-    return f"not distinguishable from the seed spread ({auc}, difference {diff:.3g} within {bound})"
+def interval(diffs, confidence: float = CONFIDENCE) -> dict:
+    """Mean of paired differences with its Student-t interval (n - 1 degrees of freedom)."""
+    from scipy import stats
+
+    d = np.asarray([x for x in diffs if x is not None and math.isfinite(x)], dtype=float)
+    n = len(d)
+    if n == 0:
+        return {"n": 0, "mean": None, "sd": None, "low": None, "high": None}
+    mean = float(d.mean())
+    if n == 1:
+        return {"n": 1, "mean": mean, "sd": None, "low": None, "high": None}
+    sd = float(d.std(ddof=1))
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
+    return {"n": n, "mean": mean, "sd": sd, "low": mean - half, "high": mean + half}
 
 
-def summarise(out, dataset, methods, seeds, iters, metric=None, threshold=None, extra=None, write=True) -> dict:
-    """Read each run's metrics; with ``write``, write ``results.json``, ``results.csv`` and ``summary.md``."""
+def seeds_needed(mean: float, sd: float, delta: float, confidence: float = CONFIDENCE, most: int = 1000):
+    """Seeds at which an interval of the observed spread ``sd`` around ``mean`` would decide: exclude 0,
+    or lie inside ``+-delta``.  ``None`` if more than ``most``."""
+    from scipy import stats
+
+    room = max(abs(mean), delta - abs(mean))
+    if sd == 0:
+        return 2
+    for n in range(2, most + 1):
+        if stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n) < room:
+            return n
+    return None
+
+
+def decide(diffs, delta: float, confidence: float = CONFIDENCE) -> dict:
+    """The one verdict rule of ganlib: paired differences ``diffs`` (a minus b, lower is better for a).
+
+    - ``lower`` (a is better: icvp ``faster``) when the interval lies below 0;
+    - ``higher`` (``slower``) when it lies above 0;
+    - ``equivalent`` when it lies inside ``+-delta``, the stated practical margin;
+    - otherwise ``inconclusive``, with ``seeds_needed``: the seeds at which the observed spread would decide.
+
+    Returns the interval's numbers with ``outcome``, ``delta`` and ``seeds_needed``.
+    """
+    r = {**interval(diffs, confidence), "delta": float(delta), "confidence": confidence, "seeds_needed": None}
+    if r["low"] is None:
+        r["outcome"] = "inconclusive"
+        r["why"] = "no finished pair" if r["n"] == 0 else "one pair gives no spread: run 2 or more seeds"
+        return r
+    if r["high"] < 0:
+        r["outcome"] = "lower"
+    elif r["low"] > 0:
+        r["outcome"] = "higher"
+    elif -delta < r["low"] and r["high"] < delta:
+        r["outcome"] = "equivalent"
+    else:
+        r["outcome"] = "inconclusive"
+        r["seeds_needed"] = seeds_needed(r["mean"], r["sd"], delta, confidence)
+    return r
+
+
+WORDS = {"lower": "faster", "higher": "slower"}
+
+
+def verdict_text(r: dict, what: str = "AUC", sign: str = SIGN, words=WORDS) -> str:
+    """One line: the verdict, the mean paired difference with its interval, the margin and the sign convention."""
+    if r["low"] is None:
+        return f"inconclusive ({r.get('why', '')})"
+    pct = round(100 * r["confidence"])
+    nums = (f"{what} difference {r['mean']:.4g}, {pct}% CI [{r['low']:.4g}, {r['high']:.4g}], {r['n']} paired seeds; "
+            f"{sign}")
+    if r["outcome"] in words:
+        return f"{words[r['outcome']]} ({nums})"
+    if r["outcome"] == "equivalent":
+        return f"equivalent within ±{r['delta']:.3g} ({nums})"
+    need = (f"about {r['seeds_needed']} seeds would decide it at this spread" if r["seeds_needed"]
+            else "more than 1000 seeds would be needed at this spread")
+    return f"inconclusive ({nums}; margin ±{r['delta']:.3g}; {need})"
+
+
+def paired_verdict(a: list, b: list, delta: float, what: str = "AUC") -> dict:
+    """Per-seed values of icvp (``a``) and a baseline (``b``), paired by seed -> :func:`decide` plus ``text``."""
+    diffs = [x - y if x is not None and y is not None else None for x, y in zip(a, b)]
+    r = decide(diffs, delta)
+    return {**r, "diffs": diffs, "text": verdict_text(r, what)}
+
+
+def reach_pairs(a: list, b: list, budget: int) -> dict:
+    """Iterations to the threshold, paired by seed; a run that never reached it is censored at ``budget``.
+
+    With every pair uncensored, the paired rule decides (margin 5% of the budget); otherwise the pairs
+    are counted: icvp first, baseline first, neither (censored differences are never made numbers).
+    """
+    pairs = [(x, y) for x, y in zip(a, b)]
+    censored = [p for p in pairs if p[0] is None or p[1] is None]
+    if not censored:
+        r = decide([x - y for x, y in pairs], MARGIN * budget)
+        return {**r, "censored": 0, "text": verdict_text(r, "iterations-to-threshold")}
+    first_a = sum(1 for x, y in pairs if x is not None and (y is None or x < y))
+    first_b = sum(1 for x, y in pairs if y is not None and (x is None or y < x))
+    neither = sum(1 for x, y in pairs if x is None and y is None)
+    return {"outcome": "censored", "censored": len(censored), "n": len(pairs),
+            "text": (f"censored at {budget} iterations in {len(censored)} of {len(pairs)} pairs: icvp reached the "
+                     f"threshold first in {first_a}, the baseline in {first_b}, neither in {neither}")}
+
+
+def seeds_of(methods, seeds) -> dict:
+    """``{method: number of seeds}`` from an int (every method) or a dict."""
+    return dict(seeds) if isinstance(seeds, dict) else {m: seeds for m in methods}
+
+
+def summarise(out, dataset, methods, seeds, iters, metric=None, threshold=None, extra=None, write=True,
+              delta=None) -> dict:
+    """Read each run's metrics; with ``write``, write ``results.json``, ``results.csv`` and ``summary.md``.
+
+    ``seeds`` is a number (every method) or ``{method: number}``.  ``delta`` is the practical margin of the
+    AUC verdict (default: 5% of the mean initial-to-final range of the metric over all runs).
+    """
     out = Path(out)
-    curves = {(m, s): read_jsonl(run_dir(out, m, s) / "metrics.jsonl") for m in methods for s in range(seeds)}
+    n_seeds = seeds_of(methods, seeds)
+    keys = [(m, s) for m in methods for s in range(n_seeds[m])]
+    curves = {k: read_jsonl(run_dir(out, *k) / "metrics.jsonl") for k in keys}
     status = {}
-    for (m, s) in curves:
-        info = run_dir(out, m, s) / "run.json"
-        status[(m, s)] = json.loads(info.read_text()) if info.exists() else {"status": "missing"}
+    for k in keys:
+        info = run_dir(out, *k) / "run.json"
+        status[k] = json.loads(info.read_text()) if info.exists() else {"status": "missing"}
     any_rows = next((rows for rows in curves.values() if rows), None)
     if any_rows is None:
         raise RuntimeError(f"no evaluations found under {out / 'runs'}: did every run fail?")
@@ -196,36 +290,47 @@ def summarise(out, dataset, methods, seeds, iters, metric=None, threshold=None, 
         threshold, rule = default_threshold(finished, metric)
     else:
         rule = f"{metric} <= {threshold:.4g} (given)"
+    if delta is None:
+        spans = [rows[0][metric] - rows[-1][metric] for rows in finished.values() if rows[0]["iter"] == 0]
+        delta = MARGIN * abs(float(np.mean(spans))) if spans else 0.0
+        delta_rule = (f"±{delta:.3g}: {MARGIN:.0%} of the mean initial-to-final range of {metric} "
+                      f"({len(spans)} runs)")
+    else:
+        delta_rule = f"±{delta:.3g} (given)"
     points = sorted({r["iter"] for rows in finished.values() for r in rows})
     per_method = {}
     for m in methods:
-        rows_by_seed = [curves[(m, s)] for s in range(seeds)]
+        rows_by_seed = [curves[(m, s)] for s in range(n_seeds[m])]
         at = {}
         for p in points:
             vals = [next((r[metric] for r in rows if r["iter"] == p), None) for rows in rows_by_seed]
             mean, sd, n = _mean_sd(vals)
             at[p] = {"mean": mean, "sd": sd, "n": n}
         reach = [first_reach(rows, metric, threshold) for rows in rows_by_seed]
-        aucs = [_auc([r["iter"] for r in rows], [r[metric] for r in rows]) if rows else None for rows in rows_by_seed]
+        complete = [rows if rows and rows[-1]["iter"] >= iters else None for rows in rows_by_seed]
+        aucs = [_auc([r["iter"] for r in rows], [r[metric] for r in rows]) if rows else None for rows in complete]
         per_method[m] = {
             "curve": at,
             "iters_to_threshold": [r[0] for r in reach],
             "seconds_to_threshold": [r[1] for r in reach],
             "auc": aucs,
-            "final": [rows[-1][metric] if rows else None for rows in rows_by_seed],
-            "status": [status[(m, s)].get("status") for s in range(seeds)],
-            "failures": [status[(m, s)].get("reason") for s in range(seeds) if status[(m, s)].get("reason")],
+            "final": [rows[-1][metric] if rows else None for rows in complete],
+            "status": [status[(m, s)].get("status") for s in range(n_seeds[m])],
+            "failures": [status[(m, s)].get("reason") for s in range(n_seeds[m]) if status[(m, s)].get("reason")],
         }
-    verdicts = {}
+    verdicts, paired = {}, {}
     if "icvp" in methods:
-        for base in ("wgan-gp", "wgan"):
-            if base in methods:
-                verdicts[f"icvp vs {base}"] = verdict(per_method["icvp"]["auc"], per_method[base]["auc"])
+        for base in [b for b in methods if b != "icvp"]:
+            a, b = per_method["icvp"], per_method[base]
+            auc = paired_verdict(a["auc"], b["auc"], delta)
+            reach = reach_pairs(a["iters_to_threshold"], b["iters_to_threshold"], iters)
+            paired[f"icvp vs {base}"] = {"auc": auc, "iters_to_threshold": reach}
+            verdicts[f"icvp vs {base}"] = auc["text"]
     result = {
-        "dataset": dataset, "methods": list(methods), "seeds": seeds, "iters": iters, "metric": metric,
-        "metrics_evaluated": metric_names,
-        "threshold": threshold, "threshold_rule": rule, "per_method": per_method, "verdicts": verdicts,
-        "environment": environment(), **(extra or {}),
+        "dataset": dataset, "methods": list(methods), "seeds": n_seeds, "iters": iters, "metric": metric,
+        "metrics_evaluated": metric_names, "threshold": threshold, "threshold_rule": rule,
+        "delta": delta, "delta_rule": delta_rule, "sign": SIGN, "per_method": per_method,
+        "verdicts": verdicts, "paired": paired, "environment": environment(), **(extra or {}),
     }
     if not write:
         return result
@@ -248,10 +353,13 @@ def _fmt(mean, sd, n=None, total=None):
 
 
 def summary_markdown(r: dict) -> str:
-    metric, methods, seeds = r["metric"], r["methods"], r["seeds"]
+    metric, methods = r["metric"], r["methods"]
+    n_seeds = seeds_of(methods, r["seeds"])
     env = r["environment"]
+    seeds_txt = (f"{n_seeds[methods[0]]} seeds" if len(set(n_seeds.values())) == 1
+                 else "seeds " + ", ".join(f"{m} {n}" for m, n in n_seeds.items()))
     lines = [
-        f"## {r['dataset']}: {', '.join(methods)}; {seeds} seeds, {r['iters']} generator iterations",
+        f"## {r['dataset']}: {', '.join(methods)}; {seeds_txt}, {r['iters']} generator iterations",
         "",
         f"Metric: `{metric}` (lower is better). Threshold: {r['threshold_rule']}. "
         f"Mean ± standard deviation over seeds. Hardware: {env['hardware']}; torch {env['torch']}; "
@@ -270,7 +378,8 @@ def summary_markdown(r: dict) -> str:
                 cells.append("not reached")
             else:
                 mean, sd, n = _mean_sd(reached)
-                note = "" if len(reached) == seeds else f"; not reached in {seeds - len(reached)} of {seeds} seeds"
+                n = n_seeds[m]
+                note = "" if len(reached) == n else f"; not reached in {n - len(reached)} of {n} seeds"
                 cells.append(f"{mean:.4g} ± {sd:.2g}{note}")
         cells.append(_fmt(*_mean_sd(pm["auc"])))
         cells.append(_fmt(*_mean_sd(pm["final"])))
@@ -284,9 +393,13 @@ def summary_markdown(r: dict) -> str:
         curve = {int(k): v for k, v in r["per_method"][m]["curve"].items()}
         lines.append(f"| {m} | " + " | ".join(_fmt(curve[p]["mean"], curve[p]["sd"]) if p in curve else "n/a"
                                             for p in points) + " |")
-    if r["verdicts"]:
-        lines += ["", "**Verdict on the paper's claim (faster convergence), for this dataset and budget:**", ""]
-        lines += [f"- {k}: {v}" for k, v in r["verdicts"].items()]
+    if r.get("paired"):
+        lines += ["", f"**Verdicts (paired by seed; {r['sign']}), for this data set and budget of {r['iters']} "
+                  "generator iterations:**", "",
+                  f"Area under the `{metric}` curve: mean paired difference with its 95% Student-t interval; "
+                  f"practical margin {r['delta_rule']}.", "",
+                  "| comparison | area under the curve | iterations to threshold |", "|---|---|---|"]
+        lines += [f"| {k} | {v['auc']['text']} | {v['iters_to_threshold']['text']} |" for k, v in r["paired"].items()]
     return "\n".join(lines) + "\n"
 
 
