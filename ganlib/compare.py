@@ -54,11 +54,7 @@ def is_finished(path: Path, iters: int) -> bool:
 
 def _train_one(job) -> str | None:
     """Train one run (in this process or a worker); returns ``None`` or the error text."""
-    cfg, path, threads = job
-    if threads:
-        import torch
-
-        torch.set_num_threads(threads)
+    cfg, path = job
     try:
         train(Config(**cfg), path, resume=True)
         return None
@@ -69,10 +65,13 @@ def _train_one(job) -> str | None:
 def run_all(dataset, methods, seeds, iters, out, overrides=None, n_evals=10, quiet=True, log=print, workers=1):
     """Train each method x seed into ``out/runs/`` unless already finished; returns the run folders.
 
-    ``workers > 1`` trains that many runs at once in separate processes, each with ``cores // workers``
-    torch threads (small models on few cores train faster this way than one run on all cores).
+    ``workers > 1`` trains that many runs at once in separate processes, each within its share of the
+    cores (:func:`ganlib.threads.worker_pool`; small models on few cores train faster this way than one
+    run on all cores).
     """
-    import os
+    from contextlib import nullcontext
+
+    from .threads import worker_pool
 
     for m in methods:
         check_choice("method", m, METHODS)
@@ -80,7 +79,6 @@ def run_all(dataset, methods, seeds, iters, out, overrides=None, n_evals=10, qui
         raise ValueError(f"workers must be an integer >= 1; got {workers!r}")
     points = eval_points(iters, n_evals)
     folders, jobs = {}, {}
-    threads = max(1, (os.cpu_count() or 1) // workers) if workers > 1 else None
     for method in methods:
         for seed in range(seeds):
             path = run_dir(out, method, seed)
@@ -91,22 +89,13 @@ def run_all(dataset, methods, seeds, iters, out, overrides=None, n_evals=10, qui
             cfg = {**(overrides or {}), "method": method, "dataset": dataset, "iters": iters, "seed": seed,
                    "eval_at": points, "quiet": quiet, "checkpoint_every": max(iters // 4, 1), "keep_generators": True}
             Config(**cfg).validate()  # refuse a bad value before any training
-            jobs[(method, seed)] = (cfg, str(path), threads)
+            jobs[(method, seed)] = (cfg, str(path))
     log(f"training {len(jobs)} runs of {iters} generator iterations" + (f", {workers} at a time" if workers > 1 else ""))
-    if workers == 1 or len(jobs) <= 1:
-        errors = map(_train_one, jobs.values())
-    else:
-        import multiprocessing
-
-        pool = multiprocessing.get_context("spawn").Pool(min(workers, len(jobs)))
-        errors = pool.imap(_train_one, jobs.values())
-    try:
+    parallel = workers > 1 and len(jobs) > 1
+    with worker_pool(min(workers, len(jobs))) if parallel else nullcontext() as pool:
+        errors = pool.imap(_train_one, jobs.values()) if parallel else map(_train_one, jobs.values())
         for (method, seed), err in zip(jobs, errors):
             log(f"{method} seed {seed}: " + (f"failed: {err}" if err else "finished"))
-    finally:
-        if workers > 1 and len(jobs) > 1:
-            pool.close()
-            pool.join()
     return folders
 
 
@@ -253,9 +242,11 @@ def reach_pairs(a: list, b: list, budget: int) -> dict:
     first_a = sum(1 for x, y in pairs if x is not None and (y is None or x < y))
     first_b = sum(1 for x, y in pairs if y is not None and (x is None or y < x))
     neither = sum(1 for x, y in pairs if x is None and y is None)
+    tied = sum(1 for x, y in pairs if x is not None and x == y)
     return {"outcome": "censored", "censored": len(censored), "n": len(pairs),
             "text": (f"censored at {budget} iterations in {len(censored)} of {len(pairs)} pairs: icvp reached the "
-                     f"threshold first in {first_a}, the baseline in {first_b}, neither in {neither}")}
+                     f"threshold first in {first_a}, the baseline in {first_b}, both at the same evaluation in "
+                     f"{tied}, neither in {neither}")}
 
 
 def seeds_of(methods, seeds) -> dict:

@@ -21,7 +21,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .compare import eval_points, is_finished, run_dir
+from .compare import eval_points, is_finished, run_dir, summarise
 from .config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -159,7 +159,10 @@ def run_study(profile: str, runs_root=None, results_root=None, workers: int = 2,
     todo = jobs(profile, runs_root, results_root)
     log(f"study {profile}: {len(todo)} runs to train" + (f", {workers} at a time" if todo else ""))
     reports = []
-    if not todo:
+    if workers == 1 or len(todo) <= 1:
+        for job in todo:
+            reports.append(_run_job(job))
+            log(reports[-1])
         return reports
     with worker_pool(min(workers, len(todo))) as pool:
         for report in pool.imap_unordered(_run_job, todo):
@@ -171,3 +174,110 @@ def run_study(profile: str, runs_root=None, results_root=None, workers: int = 2,
 def design(profile: str) -> list[dict]:
     """The study's design as plain data (recorded beside its results)."""
     return [asdict(p) for p in study(profile)]
+
+
+def default_results_root(profile: str, runs=None) -> Path:
+    """Committed studies (``long``, ``gpu``) live in ``results/``; others (``smoke``) beside their runs."""
+    return RESULTS if profile in COMMITTED or runs is None else Path(runs) / "results"
+
+
+COMMITTED = ("long", "gpu")
+
+
+def missing(profile: str, results_root=None) -> list[str]:
+    """The runs of the design that the store does not hold (finished or failed)."""
+    out = []
+    for part in study(profile):
+        for method, n in part.seeds.items():
+            for seed in range(n):
+                if not is_stored(run_dir(results_dir(profile, results_root) / part.name, method, seed), part.iters):
+                    out.append(f"{part.name}/{method}-seed{seed}")
+    return out
+
+
+def trained_on(folder) -> dict:
+    """How the stored runs of a part were made: hardware, versions, commits, dates and training seconds."""
+    infos = [json.loads(p.read_text()) for p in sorted(Path(folder).glob("runs/*/run.json"))]
+    pick = lambda key: sorted({str(i.get(key)) for i in infos if i.get(key) is not None})  # noqa: E731
+    return {"runs": len(infos), "hardware": pick("hardware"), "torch": pick("torch"), "python": pick("python"),
+            "git_commit": pick("git_commit"), "dates": [min(pick("date"), default=None), max(pick("date"), default=None)],
+            "training_seconds": round(sum(i.get("seconds") or 0 for i in infos), 1)}
+
+
+def summarise_study(profile: str, results_root=None, write: bool = True) -> dict:
+    """``{part name: compare.summarise result}`` from the store (parts with no stored run are left out).
+
+    With ``write`` each part's folder gets ``results.json``, ``results.csv`` and ``summary.md``.
+    """
+    out = {}
+    for part in study(profile):
+        folder = results_dir(profile, results_root) / part.name
+        if not any(folder.glob("runs/*/metrics.jsonl")):
+            continue
+        out[part.name] = summarise(folder, part.dataset, part.methods, part.seeds, part.iters, write=write,
+                                   extra={"profile": profile, "part": asdict(part), "trained_on": trained_on(folder)})
+    return out
+
+
+def verdict_table(summaries: dict) -> str:
+    """Markdown: one row per comparison, with its budget, the paired AUC verdict and iterations to threshold."""
+    rows = ["| study part | comparison | budget (generator iterations) | paired seeds | metric | area under the curve "
+            "(icvp minus baseline; negative = icvp faster) | iterations to threshold |", "|---|---|---|---|---|---|---|"]
+    for name, r in summaries.items():
+        for comp, v in r["paired"].items():
+            rows.append(f"| {name} | {comp} | {r['iters']} | {v['auc']['n']} | {r['metric']} | {v['auc']['text']} | "
+                        f"{v['iters_to_threshold']['text']} |")
+    return "\n".join(rows)
+
+
+def design_table(profile: str) -> str:
+    """Markdown: the study's parts, budgets, seeds and settings."""
+    rows = ["| part | data | generator iterations | evaluations | paired seeds per method | settings (Config fields) |",
+            "|---|---|---|---|---|---|"]
+    for p in study(profile):
+        seeds = ", ".join(f"{m} {n}" for m, n in p.seeds.items())
+        rows.append(f"| {p.name} | {p.dataset} | {p.iters} | {p.evals + 1} | {seeds} | `{json.dumps(p.overrides)}` |")
+    return "\n".join(rows)
+
+
+def conclusions(summaries: dict) -> list[str]:
+    """One sentence per comparison, computed from the numbers (budget, seeds, interval, verdict)."""
+    out = []
+    for name, r in summaries.items():
+        for comp, v in r["paired"].items():
+            a = v["auc"]
+            word = a["text"].split(" (")[0]
+            if a["low"] is None:
+                out.append(f"{name}, {comp}: {word} at {r['iters']} generator iterations.")
+                continue
+            out.append(f"{name}, {comp}: {word} at {r['iters']} generator iterations over {a['n']} paired seeds "
+                       f"(mean AUC difference {a['mean']:.3g}, 95% CI [{a['low']:.3g}, {a['high']:.3g}]; negative = "
+                       f"icvp faster). Threshold: {v['iters_to_threshold']['text']}.")
+    return out
+
+
+def _mean_at(result: dict, method: str, it: int):
+    c = result["per_method"][method]["curve"]
+    v = c.get(it, c.get(str(it)))
+    return None if v is None else v["mean"]
+
+
+def budget_conclusions(summaries: dict, parts, mark: int = 80, a: str = "icvp", b: str = "wgan-gp") -> list[str]:
+    """Which method was ahead at iteration ``mark`` and at the end of the budget, from the mean curves."""
+    out = []
+    for name in parts:
+        r = summaries[name]
+        if a not in r["methods"] or b not in r["methods"]:
+            continue
+        early, late = (_mean_at(r, m, mark) for m in (a, b)), (_mean_at(r, m, r["iters"]) for m in (a, b))
+        (ea, eb), (la, lb) = tuple(early), tuple(late)
+        if None in (ea, eb, la, lb):
+            out.append(f"{name}: no evaluation at iteration {mark} or at the end; nothing to say about the budget.")
+            continue
+        ahead = lambda x, y: a if x < y else b  # noqa: E731 (lower metric is better)
+        changes = ahead(ea, eb) != ahead(la, lb)
+        out.append(f"{name}: at iteration {mark} the mean {r['metric']} is {ea:.3g} ({a}) vs {eb:.3g} ({b}), "
+                   f"{ahead(ea, eb)} ahead; at {r['iters']} it is {la:.3g} vs {lb:.3g}, {ahead(la, lb)} ahead: "
+                   + ("the budget reverses the comparison." if changes else "the same method leads at both budgets.")
+                   + " (Means over seeds; the paired verdict above is the test.)")
+    return out

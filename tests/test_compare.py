@@ -53,9 +53,10 @@ def test_verdict_text_states_sign_interval_and_margin():
 
 
 def test_reach_pairs_never_turns_a_censored_run_into_a_number():
-    r = C.reach_pairs([100, 200, None], [300, None, None], budget=1000)
+    r = C.reach_pairs([100, 200, None, 50], [300, None, None, 50], budget=1000)
     assert r["outcome"] == "censored" and r["censored"] == 2
-    assert "icvp reached the threshold first in 2, the baseline in 0, neither in 1" in r["text"]
+    assert ("icvp reached the threshold first in 2, the baseline in 0, both at the same evaluation in 1, "
+            "neither in 1") in r["text"]
     full = C.reach_pairs([100, 200, 150], [300, 420, 380], budget=1000)
     assert full["outcome"] == "lower" and full["delta"] == pytest.approx(50)
 
