@@ -79,16 +79,17 @@ def test_wgan_critic_loss_is_negative_wasserstein_estimate():
 # ---------------------------------------------------------------------------------------------
 
 def test_icvp_schedule_hand_sequence():
-    # beta = 0.5, warm-up 2: d_t = (d_{t-1} + w_t) / 2, d_0 = w_0.
-    s = ICVPSchedule("deterministic", make_lambda_schedule("distance", 10.0, 2.0, gamma=2.0), beta=0.5, warmup=2)
-    ws = [8.0, 0.0, 0.0, 0.0, -3.0, 10.0, 0.0]
+    # beta = 0.75 (asymmetric, so beta and 1 - beta cannot be swapped unnoticed), warm-up 2:
+    # d_t = 0.75 d_{t-1} + 0.25 w_t, d_0 = w_0.
+    s = ICVPSchedule("deterministic", make_lambda_schedule("distance", 10.0, 2.0, gamma=2.0), beta=0.75, warmup=2)
+    ws = [8.0, 0.0, 0.0, 0.0, -20.0, 40.0, 0.0]
     steps = s.run(ws)
-    # t:     0    1    2    3    4     5    6
-    d = [8.0, 4.0, 2.0, 1.0, -1.0, 4.5, 2.25]
-    # d_ref starts at the end of warm-up (t = 2): the large warm-up values (8, 4) do not count.
-    d_ref = [math.nan, math.nan, 2.0, 2.0, 2.0, 4.5, 4.5]
-    r = [1.0, 1.0, 1.0, 0.5, 0.0, 1.0, 0.5]  # t=4: negative d clipped to 0
-    lam = [2.0 + 8.0 * ri**2 for ri in r]  # 10, 10, 10, 4, 2, 10, 4
+    # t:     0    1    2    3      4          5            6
+    d = [8.0, 6.0, 4.5, 3.375, -2.46875, 8.1484375, 6.111328125]
+    # d_ref starts at the end of warm-up (t = 2): the large warm-up values (8, 6) do not count.
+    d_ref = [math.nan, math.nan, 4.5, 4.5, 4.5, 8.1484375, 8.1484375]
+    r = [1.0, 1.0, 1.0, 0.75, 0.0, 1.0, 0.75]  # t=4: negative d clipped to 0
+    lam = [10.0, 10.0, 10.0, 6.5, 2.0, 10.0, 6.5]  # 2 + 8 r^2: the squared curve
     assert [st.t for st in steps] == list(range(7))
     assert [st.w_t for st in steps] == ws
     assert [st.d_t for st in steps] == pytest.approx(d)
@@ -97,7 +98,6 @@ def test_icvp_schedule_hand_sequence():
     assert [st.r_t for st in steps] == pytest.approx(r)
     assert [st.eps_t for st in steps] == pytest.approx([1.0 - ri for ri in r])
     assert [st.lambda_t for st in steps] == pytest.approx(lam)
-    assert lam[3] == 4.0  # the squared curve: r = 0.5 -> a quarter of the range
 
 
 def test_icvp_gamma_one_is_linear_in_r():
