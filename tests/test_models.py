@@ -67,7 +67,11 @@ def test_image_options_build_and_run(opts, shape):
     x = g(torch.randn(3, 8))
     out = d(x)
     assert x.shape == (3, *shape) and out.shape == (3,) and torch.isfinite(out).all()
-    out.sum().backward()  # trainable
+    out.sum().backward()  # trainable: every parameter of both networks gets a finite, non-zero gradient
+    for name, net in (("generator", g), ("critic", d)):
+        for pname, p in net.named_parameters():
+            assert p.grad is not None and torch.isfinite(p.grad).all(), f"{name} {pname}"
+            assert p.grad.abs().sum() > 0, f"{name} {pname}: zero gradient"
     if opts.get("g_norm") == "none":
         assert not any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in g.modules())
     if opts.get("dropout"):
