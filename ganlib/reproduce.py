@@ -106,10 +106,10 @@ def notebooks(folder: Path = NOTEBOOKS) -> list[Path]:
 
 
 def _html(executed: Path) -> None:
-    from nbconvert import HTMLExporter
+    """HTML beside the executed notebook: paths scrubbed, widgets and math rendered offline (ganlib.reports)."""
+    from .reports import render_html
 
-    body, _ = HTMLExporter().from_filename(str(executed))
-    executed.with_suffix(".html").write_text(body)
+    render_html(executed)
 
 
 def reproduce(profile="quick", reports_dir=None, figures_dir=None, runs_dir=None, data_dir=None, fresh=False,
@@ -150,6 +150,9 @@ def reproduce(profile="quick", reports_dir=None, figures_dir=None, runs_dir=None
                 log(f"  HTML rendering of {out.name} failed: {e}")
         log(f"  {'ok' if status[nb.name] is None else 'FAILED: ' + status[nb.name]} ({seconds[nb.name]:.0f} s)")
     write_summary(reports, runs, profile, status, seconds)
+    from .reports import write_index
+
+    write_index(reports, figures, status, profile)  # after every notebook: this run's figures
     return status
 
 

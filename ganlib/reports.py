@@ -1,0 +1,164 @@
+"""The executed notebooks as HTML that works offline, and ``reports/index.html``.
+
+- :func:`render_html` writes ``NAME.html`` beside an executed notebook with nbconvert's ``lab`` template
+  changed in one respect (``ganlib/templates/offline``): the widget renderer and MathJax are loaded
+  from ``_static/`` beside the report, pinned copies shipped in ``ganlib/static`` (see its README),
+  instead of unpinned CDN addresses and require.js.  The saved widget state (the explorer of
+  notebook 07) therefore renders with networking off.
+- :func:`scrub_paths` rewrites the absolute local paths an executed notebook holds (papermill's
+  parameters and metadata, printed paths, warnings) relative to the notebook's folder, so that no
+  report shows where it was made.
+- :func:`write_index` writes ``index.html``: every report and every figure, with each figure's
+  provenance and the conclusion its notebook computed from that run's numbers.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent
+ROOT = PACKAGE.parent
+STATIC = PACKAGE / "static"
+TEMPLATES = PACKAGE / "templates"
+WIDGET_RENDERER = "html-manager-1.0.15/embed.js"  # @jupyter-widgets/html-manager, the standalone bundle
+MATHJAX = "mathjax-3.2.2/tex-svg.js"  # self-contained (fonts inside): no further downloads
+STATIC_DIR = "_static"  # beside the reports
+
+
+def copy_static(reports_dir) -> Path:
+    """Copy the pinned renderer and MathJax to ``reports_dir/_static`` (files already equal are kept)."""
+    dest = Path(reports_dir) / STATIC_DIR
+    for src in STATIC.rglob("*"):
+        if src.is_file():
+            out = dest / src.relative_to(STATIC)
+            if not out.exists() or out.stat().st_size != src.stat().st_size:
+                out.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(src, out)
+    return dest
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.relative_to(folder)
+        return True
+    except ValueError:
+        return False
+
+
+def path_replacements(nb_dir, parameters: dict | None = None, root=ROOT, home=None) -> list[tuple[str, str]]:
+    """``(absolute path, what replaces it)``, most specific first.
+
+    Folders under the repository become paths relative to the notebook's folder (``nb_dir``, where
+    papermill ran it), so that a parameter such as ``runs_dir = "../runs/quick"`` still works; other
+    folders passed as parameters become ``<name>``; ``$GANLIB_DATA`` and ``$GANLIB_CACHE`` their names;
+    the home folder ``~``.
+    """
+    root, nb_dir = Path(root).resolve(), Path(nb_dir).resolve()
+    home = Path(home or Path.home()).resolve()
+    pairs = []
+    for name, value in (parameters or {}).items():
+        if isinstance(value, str) and os.path.isabs(value) and not _inside(Path(value).resolve(), root):
+            pairs.append((str(Path(value)), f"<{name}>"))
+    for var in ("GANLIB_DATA", "GANLIB_CACHE"):
+        if os.environ.get(var) and os.path.isabs(os.environ[var]):
+            pairs.append((str(Path(os.environ[var])), f"${var}"))
+    pairs.append((str(root), os.path.relpath(root, nb_dir) if _inside(nb_dir, root) else "<repository>"))
+    if str(home) != "/":
+        pairs.append((str(home), "~"))
+    return sorted(pairs, key=lambda p: -len(p[0]))
+
+
+def scrub_text(text: str, replacements) -> str:
+    """Replace every path of ``replacements`` where it stands as a whole path (not a prefix of a name)."""
+    for old, new in replacements:
+        text = re.sub(re.escape(old) + r"(?![\w.-])", lambda _m, new=new: new, text)
+    return text
+
+
+def scrub_paths(executed) -> Path:
+    """Rewrite the absolute paths in an executed notebook (in place; see :func:`path_replacements`)."""
+    executed = Path(executed)
+    text = executed.read_text()
+    meta = json.loads(text).get("metadata", {}).get("papermill", {})
+    nb_dir = Path(meta["input_path"]).parent if meta.get("input_path") else executed.parent
+    executed.write_text(scrub_text(text, path_replacements(nb_dir, meta.get("parameters"))))
+    return executed
+
+
+def render_html(executed) -> Path:
+    """``NAME.html`` beside the executed notebook, with its absolute paths scrubbed, working offline."""
+    from nbconvert import HTMLExporter
+
+    executed = Path(executed)
+    scrub_paths(executed)
+    copy_static(executed.parent)
+    exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATES)],
+                            widget_renderer_url=f"{STATIC_DIR}/{WIDGET_RENDERER}",
+                            mathjax_url=f"{STATIC_DIR}/{MATHJAX}")
+    body, _ = exporter.from_filename(str(executed))
+    out = executed.with_suffix(".html")
+    out.write_text(body)
+    return out
+
+
+def figure_records(figures_dir) -> list[dict]:
+    """The provenance record of every figure in a folder (its ``.json``), with ``name``, sorted by name."""
+    out = []
+    for rec in sorted(Path(figures_dir).glob("*.json")):
+        r = json.loads(rec.read_text())
+        if isinstance(r, dict) and (rec.with_suffix(".png")).exists():
+            out.append({"name": rec.stem, **r})
+    return out
+
+
+def _dataset(r: dict):
+    data = r.get("dataset")
+    return data.get("dataset") if isinstance(data, dict) else data
+
+
+def write_index(reports_dir, figures_dir, status: dict | None = None, profile: str | None = None) -> Path:
+    """``reports_dir/index.html``: a link to every report, then every figure with its conclusion.
+
+    Links are relative, so the folder can be copied or opened offline.  ``status`` (notebook name to
+    ``None`` or error text, as :func:`ganlib.reproduce.reproduce` returns) marks failed notebooks.
+    """
+    reports, figures = Path(reports_dir), Path(figures_dir)
+    esc = html.escape
+    rel = lambda p: Path(os.path.relpath(p, reports)).as_posix()  # noqa: E731
+    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Reports{' · ' + esc(profile) if profile else ''}"
+             "</title><style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.4}"
+             "figure{margin:1.5em 0;border-top:1px solid #ccc;padding-top:1em}img{max-width:100%}"
+             "td,th{padding:2px 8px;text-align:left}.failed{color:#b00}</style></head><body>",
+             f"<h1>Executed notebooks{' (profile ' + esc(profile) + ')' if profile else ''}</h1>", "<ul>"]
+    for page in sorted(reports.glob("[0-9][0-9]_*.html")):
+        err = (status or {}).get(page.stem + ".ipynb")
+        note = f" <span class='failed'>FAILED: {esc(err)}</span>" if err else ""
+        parts.append(f"<li><a href='{esc(rel(page))}'>{esc(page.stem)}</a> "
+                     f"(<a href='{esc(rel(page.with_suffix('.ipynb')))}'>notebook</a>){note}</li>")
+    parts.append("</ul>")
+    if (reports / "summary.md").exists():
+        parts.append(f"<p>Verdict tables and provenance: <a href='summary.md'>summary.md</a>.</p>")
+    records = figure_records(figures)
+    parts.append(f"<h1>Figures ({len(records)})</h1>")
+    for r in records:
+        png = figures / f"{r['name']}.png"
+        pdf = png.with_suffix(".pdf")
+        made = ", ".join(f"{k}: {esc(str(v))}" for k, v in (("profile", r.get("profile")),
+                         ("iterations", r.get("iterations")), ("seeds", r.get("seeds")), ("data", _dataset(r)),
+                         ("hardware", r.get("hardware")), ("commit", r.get("git_commit")),
+                         ("date", str(r.get("date", ""))[:10])) if v is not None)
+        conclusion = r.get("conclusion") or "(no conclusion recorded for this figure)"
+        parts.append(f"<figure id='{esc(r['name'])}'><h2>{esc(r['name'])}</h2>"
+                     f"<a href='{esc(rel(png))}'><img src='{esc(rel(png))}' alt='{esc(r['name'])}' loading='lazy'></a>"
+                     f"<figcaption><p><b>Conclusion.</b> {esc(conclusion)}</p><p><small>{made}"
+                     + (f"; <a href='{esc(rel(pdf))}'>PDF</a>" if pdf.exists() else "")
+                     + "</small></p></figcaption></figure>")
+    parts.append("</body></html>")
+    out = reports / "index.html"
+    out.write_text("\n".join(parts) + "\n")
+    return out
