@@ -19,6 +19,7 @@ OPTIMIZERS = ("adam", "rmsprop", "sgd")
 LR_DECAYS = ("none", "exponential", "cosine")
 NOISES = ("normal", "uniform")
 ICVP_INTERPOLATIONS = ("deterministic", "band")
+PRECISIONS = ("fp32", "bf16")
 
 
 def _f(default, help, **kw):
@@ -68,6 +69,8 @@ class Config:
                                      choices=LAMBDA_SCHEDULES)
     seed: int = _f(0, "random seed")
     device: str = _f("auto", "device: auto (CUDA when present, else CPU), cpu, cuda")
+    precision: str = _f("fp32", "network arithmetic: fp32, or bf16 (autocast; gradient norm, penalty and losses "
+                        "stay fp32)", choices=PRECISIONS)
     checkpoint_every: int = _f(500, "save a checkpoint every N generator iterations (and at the end)")
     keep_generators: bool = _f(False, "also keep the generator of every checkpoint (for ganlib evaluate)")
     sample_at: list = _f((), "generator iterations at which to save a sample grid (and at the end)", type=int)

@@ -10,12 +10,17 @@ a sequence of distance estimates ``w_t`` and read back ``r_t, eps_t, lambda_t``:
     [10.0, 9.5, 8.8]
 
 A :class:`Method` turns a schedule into the critic's loss, and is what the trainer calls.
+
+The same code runs on numbers and on tensors: given ``w_t`` as a 0-dim tensor, the schedule computes
+on the tensor's device in float64 (the arithmetic of Python floats, so the values are the same) and
+nothing waits for a GPU inside the critic loop.  Under bf16 autocast the critic's outputs, the losses,
+the gradient norm and the penalty are float32.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import torch
 
@@ -112,7 +117,7 @@ def make_lambda_schedule(kind: str, lambda_max=10.0, lambda_min=0.0, gamma=1.0, 
 
 @dataclass
 class ScheduleStep:
-    """One critic step of the rule: what is logged (step 7)."""
+    """One critic step of the rule: what is logged (step 7); numbers, or 0-dim tensors for a tensor ``w_t``."""
 
     t: int
     w_t: float
@@ -150,14 +155,21 @@ class ICVPSchedule:
         self.d = None  # d_{t-1}
         self.d_ref = None
 
-    def step(self, w_t: float) -> ScheduleStep:
-        w_t = float(w_t)
+    def step(self, w_t) -> ScheduleStep:
+        """One critic step; ``w_t`` a number, or a 0-dim tensor (then the state stays on its device)."""
+        if torch.is_tensor(w_t):
+            w_t = w_t.detach().double()
+            self.d, self.d_ref = (None if v is None else torch.as_tensor(v, dtype=torch.float64, device=w_t.device)
+                                  for v in (self.d, self.d_ref))
+        else:
+            w_t = float(w_t)
         self.d = w_t if self.d is None else self.beta * self.d + (1.0 - self.beta) * w_t
         if self.t < self.warmup:
             r_t = 1.0
         else:
-            self.d_ref = self.d if self.d_ref is None else max(self.d_ref, self.d)
-            r_t = 1.0 if self.d_ref <= 0 else min(max(self.d / self.d_ref, 0.0), 1.0)
+            self.d_ref = self.d if self.d_ref is None else _maximum(self.d_ref, self.d)
+            r_t = _ratio_to_reference(self.d, self.d_ref)
+        lambda_t = self.lambda_schedule(self.t, r_t)
         out = ScheduleStep(
             t=self.t,
             w_t=w_t,
@@ -165,7 +177,7 @@ class ICVPSchedule:
             d_ref=math.nan if self.d_ref is None else self.d_ref,
             r_t=r_t,
             eps_t=1.0 - r_t,
-            lambda_t=float(self.lambda_schedule(self.t, r_t)),
+            lambda_t=lambda_t if torch.is_tensor(lambda_t) else float(lambda_t),
         )
         self.t += 1
         return out
@@ -175,10 +187,31 @@ class ICVPSchedule:
         return [self.step(w) for w in ws]
 
     def state_dict(self) -> dict:
-        return {"t": self.t, "d": self.d, "d_ref": self.d_ref}
+        """Plain numbers (read from the device if the state lives there)."""
+        return {"t": self.t, "d": _number(self.d), "d_ref": _number(self.d_ref)}
 
     def load_state_dict(self, state: dict) -> None:
         self.t, self.d, self.d_ref = state["t"], state["d"], state["d_ref"]
+
+
+def _maximum(a, b):
+    return torch.maximum(a, b) if torch.is_tensor(a) else max(a, b)
+
+
+def _ratio_to_reference(d, d_ref):
+    """Step 3: ``r_t = clip(d_t / d_ref, 0, 1)``, or 1 while ``d_ref <= 0``."""
+    if torch.is_tensor(d):
+        return torch.where(d_ref <= 0, 1.0, (d / d_ref).clamp(0.0, 1.0))
+    return 1.0 if d_ref <= 0 else min(max(d / d_ref, 0.0), 1.0)
+
+
+def _number(v):
+    return v.item() if torch.is_tensor(v) else v
+
+
+def at_least_fp32(x: torch.Tensor) -> torch.Tensor:
+    """``x`` in float32 if autocast computed it in half precision; float32 and float64 unchanged."""
+    return x.float() if x.dtype in (torch.bfloat16, torch.float16) else x
 
 
 # ---------------------------------------------------------------------------------------------
@@ -191,13 +224,14 @@ def interpolation_point(real: torch.Tensor, fake: torch.Tensor, mode: str = "uni
 
     ``uniform``: ``eps ~ U[0, 1]`` (WGAN-GP); ``deterministic``: ``eps = 1 - r_t`` for the whole
     batch; ``band``: ``eps ~ U[1 - r_t, 1]``.  Returns ``(x_hat, eps)`` with ``eps`` of shape ``(B,)``.
+    ``r_t`` may be a 0-dim tensor on the device.
     """
     check_choice("interpolation", mode, INTERPOLATIONS)
     b = real.shape[0]
     if mode == "uniform":
         eps = torch.rand(b, device=real.device, dtype=real.dtype)
     elif mode == "deterministic":
-        eps = torch.full((b,), 1.0 - r_t, device=real.device, dtype=real.dtype)
+        eps = torch.ones(b, device=real.device, dtype=real.dtype) * (1.0 - r_t)
     else:
         eps = 1.0 - r_t * torch.rand(b, device=real.device, dtype=real.dtype)
     e = eps.view(b, *([1] * (real.dim() - 1)))
@@ -205,10 +239,10 @@ def interpolation_point(real: torch.Tensor, fake: torch.Tensor, mode: str = "uni
 
 
 def gradient_norm(critic, x_hat: torch.Tensor) -> torch.Tensor:
-    """Per-sample L2 norm of ``grad D(x_hat)`` over the flattened input; differentiable."""
+    """Per-sample L2 norm of ``grad D(x_hat)`` over the flattened input; differentiable; at least float32."""
     x_hat = x_hat.detach().requires_grad_(True)
-    (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
-    return torch.sqrt(grad.flatten(1).pow(2).sum(1) + GRAD_NORM_EPS)
+    (grad,) = torch.autograd.grad(at_least_fp32(critic(x_hat)).sum(), x_hat, create_graph=True)
+    return torch.sqrt(at_least_fp32(grad).flatten(1).pow(2).sum(1) + GRAD_NORM_EPS)
 
 
 def gradient_penalty(critic, x_hat: torch.Tensor):
@@ -234,19 +268,24 @@ class Method:
             raise ValueError(f"method {name!r} needs a schedule")
 
     def critic_loss(self, critic, real: torch.Tensor, fake: torch.Tensor):
-        """Section 2, step 6.  ``fake`` is detached here, whatever the caller did."""
+        """Section 2, step 6.  ``fake`` is detached here, whatever the caller did.
+
+        Returns the loss and the logged values (0-dim tensors, read by the trainer once per generator
+        iteration: nothing here waits for the device).
+        """
         fake = fake.detach()
-        d_real, d_fake = critic(real).mean(), critic(fake).mean()
+        d_real, d_fake = at_least_fp32(critic(real)).mean(), at_least_fp32(critic(fake)).mean()
         w = d_real - d_fake  # the Wasserstein estimate: mean(D(real)) - mean(D(fake))
-        log = {"w_t": w.item()}
+        log = {"w_t": w.detach()}
         if self.schedule is None:
             return -w, log
-        s = self.schedule.step(w.item())
+        s = self.schedule.step(w)
         x_hat, _ = interpolation_point(real, fake, self.schedule.interpolation, s.r_t)
         penalty, norms = gradient_penalty(critic, x_hat)
-        log.update(asdict(s))
-        log.update(penalty=penalty.item(), grad_norm=norms.mean().item())
-        return -w + s.lambda_t * penalty, log
+        log.update(vars(s))
+        log.update(penalty=penalty.detach(), grad_norm=norms.detach().mean())
+        lam = s.lambda_t.to(penalty.dtype) if torch.is_tensor(s.lambda_t) else s.lambda_t
+        return -w + lam * penalty, log
 
     @torch.no_grad()
     def after_critic_step(self, critic) -> None:

@@ -17,6 +17,7 @@ N more end with the same parameters as 2N in one go.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -27,7 +28,8 @@ import torch
 
 from .config import Config
 from .data import load_dataset
-from .methods import make_method
+from . import threads
+from .methods import at_least_fp32, make_method
 from .models import build_models
 from .provenance import environment, select_device
 
@@ -104,6 +106,12 @@ class Run:
     critic), and draw the same real batches and the same latent noise, each stream from its own
     random generator.  What differs between them is then the method alone (``wgan-gp``'s random
     interpolation coefficients use the global RNG, so they do not shift the shared streams).
+
+    Speed: with ``precision="bf16"`` the networks run under autocast (losses, gradient norm and
+    penalty stay float32).  Nothing in the critic loop waits for a GPU: losses, ``w_t`` and the ICVP
+    schedule stay on the device, and each generator iteration reads its log row and checks that the
+    losses are finite in one transfer.  Every step also follows the machine's thread budget
+    (:func:`ganlib.threads.rebalance`).
     """
 
     def __init__(self, cfg: Config, data=None):
@@ -133,17 +141,32 @@ class Run:
         self.data_rng = torch.Generator().manual_seed(cfg.seed + DATA_STREAM)  # CPU: batches are indexed there
         self.noise_rng = torch.Generator(self.device).manual_seed(cfg.seed + NOISE_STREAM)
 
+    def autocast(self):
+        """bf16 autocast for the networks with ``precision="bf16"``; nothing with fp32."""
+        if self.cfg.precision == "bf16":
+            return torch.autocast(self.device.type, dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
+    def real_batch(self) -> torch.Tensor:
+        """The next real batch of the data stream, drawn on the CPU; sent to a GPU without waiting for it."""
+        real = self.data.sample(self.cfg.batch_size, "cpu", self.data_rng)
+        if self.device.type == "cuda":
+            return real.pin_memory().to(self.device, non_blocking=True)
+        return real.to(self.device)
+
     # -- one generator iteration ---------------------------------------------------------------
     def step(self) -> dict:
         cfg, G, D = self.cfg, self.G, self.D
+        threads.rebalance()
         n_crit = 100 if cfg.wgan_warmup and (self.it < 25 or self.it % 500 == 0) else cfg.n_critic
+        critic_finite = torch.ones((), dtype=torch.bool, device=self.device)
         for _ in range(n_crit):
-            real = self.data.sample(cfg.batch_size, self.device, self.data_rng)
-            with torch.no_grad():
-                fake = G(noise(cfg, cfg.batch_size, self.device, self.noise_rng))
-            d_loss, log = self.method.critic_loss(D, real, fake)
-            if not torch.isfinite(d_loss):
-                raise NonFiniteLossError(f"critic loss is {d_loss.item()} at generator iteration {self.it + 1}")
+            real = self.real_batch()
+            with torch.no_grad(), self.autocast():
+                fake = at_least_fp32(G(noise(cfg, cfg.batch_size, self.device, self.noise_rng)))
+            with self.autocast():
+                d_loss, log = self.method.critic_loss(D, real, fake)
+            critic_finite &= torch.isfinite(d_loss)  # read with the log row, not here
             self.opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
             if cfg.grad_clip:
@@ -152,11 +175,10 @@ class Run:
             self.method.after_critic_step(D)
         for p in D.parameters():
             p.requires_grad_(False)  # the generator step needs no critic gradients
-        g_loss = -D(G(noise(cfg, cfg.batch_size, self.device, self.noise_rng))).mean()
+        with self.autocast():
+            g_loss = -at_least_fp32(D(G(noise(cfg, cfg.batch_size, self.device, self.noise_rng)))).mean()
         for p in D.parameters():
             p.requires_grad_(True)
-        if not torch.isfinite(g_loss):
-            raise NonFiniteLossError(f"generator loss is {g_loss.item()} at generator iteration {self.it + 1}")
         self.opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         if cfg.grad_clip:
@@ -164,9 +186,14 @@ class Run:
         self.opt_g.step()
         self.sched_g.step()
         self.sched_d.step()
+        row = to_host({"iter": self.it + 1, "g_loss": g_loss.detach(), "d_loss": d_loss.detach(), **log,
+                       "lr_g": self.opt_g.param_groups[0]["lr"], "critic_finite": critic_finite})
+        if not row.pop("critic_finite"):
+            raise NonFiniteLossError(f"critic loss is {row['d_loss']} at generator iteration {self.it + 1}")
+        if not math.isfinite(row["g_loss"]):
+            raise NonFiniteLossError(f"generator loss is {row['g_loss']} at generator iteration {self.it + 1}")
         self.it += 1
-        return {"iter": self.it, "g_loss": g_loss.item(), "d_loss": d_loss.item(), **log,
-                "lr_g": self.opt_g.param_groups[0]["lr"]}
+        return row
 
     @torch.no_grad()
     def generate(self, z=None) -> torch.Tensor:
@@ -203,6 +230,18 @@ class Run:
         self.noise_rng.set_state(s["noise_rng"].cpu())
         if s.get("cuda_rng") is not None and torch.cuda.is_available():
             torch.cuda.set_rng_state_all(s["cuda_rng"])
+
+
+def to_host(row: dict) -> dict:
+    """``row`` with its tensors as Python numbers, read from the device in one transfer."""
+    keys = [k for k, v in row.items() if torch.is_tensor(v)]
+    if not keys:
+        return dict(row)
+    values = torch.stack([row[k].detach().reshape(()).double() for k in keys]).tolist()
+    out = dict(row)
+    for k, v in zip(keys, values):
+        out[k] = bool(v) if row[k].dtype == torch.bool else v
+    return out
 
 
 def load_checkpoint(path, map_location="cpu") -> dict:
@@ -288,6 +327,7 @@ def train(cfg: Config, out=None, resume: bool = False, callback=None, data=None)
                 f.write(json.dumps(row) + "\n")
 
     bar = tqdm(total=cfg.iters, initial=run.it, disable=cfg.quiet, desc=f"{cfg.method} {cfg.dataset}", leave=False)
+    threads.join()  # count this process among those training on the machine (ganlib.threads)
     try:
         if run.it == 0 and 0 in cfg.eval_at:
             record_metrics()
@@ -318,6 +358,7 @@ def train(cfg: Config, out=None, resume: bool = False, callback=None, data=None)
                                           "data": run.data.describe(), **env})
         raise NonFiniteLossError(f"{e}{last}") from None
     finally:
+        threads.leave()
         bar.close()
         if log_f:
             log_f.close()
