@@ -147,6 +147,22 @@ def grad_norm_hist(ax, critic, real, fake, title=None):
     return ax
 
 
+def divergence_vs_shift(ax, d: dict, title=None):
+    """JS and W1 between two parallel segments against their shift ``theta`` (``ganlib.teaching``)."""
+    import math
+
+    ax.plot(d["theta"], d["js"], marker="o", ms=3, color="tab:red", label="Jensen-Shannon (histograms)")
+    ax.plot(d["theta"], d["w1"], marker="s", ms=3, color="tab:blue", label="W1 (exact, POT)")
+    ax.axhline(math.log(2), color="tab:red", ls=":", lw=1, label="log 2")
+    ax.axvspan(-d["bin_width"], d["bin_width"], color="0.85", lw=0, label="within one histogram bin")
+    ax.set_xlabel("shift theta between P_0 = (0, Z) and P_theta = (theta, Z)")
+    ax.set_ylabel("divergence / distance")
+    ax.legend(fontsize=7)
+    if title:
+        ax.set_title(title, fontsize=9)
+    return ax
+
+
 def schedule_traces(axes, rows: list, label=None):
     """ICVP's trace from a run's log rows: ``w_t`` and ``d_t``; ``r_t``; ``eps_t``; ``lambda_t``."""
     it = [r["iter"] for r in rows]
@@ -323,7 +339,11 @@ def training_comparison_figure(results: dict, fig=None) -> dict:
     ax.set_ylabel("exact W1 (500 points)", fontsize=8)
     ax.set_title("exact W1 to the data (lower is better)", fontsize=9)
     ax.tick_params(labelsize=7)
-    ax.legend(fontsize=7)
+    if a["w1"] or a["floor"] is not None:
+        ax.legend(fontsize=7)
+    else:  # the placeholder shown before the first training
+        ax.text(0.5, 0.5, "press train: the curves appear here", ha="center", va="center", fontsize=8,
+                transform=ax.transAxes, color="0.4")
     ax = axes[3]
     res = results.get("icvp")
     if res and res["log"] and res["log"][0].get("r_t") is not None:
