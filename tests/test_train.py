@@ -160,13 +160,29 @@ def test_nan_loss_stops_with_the_iteration_and_keeps_the_last_checkpoint(tmp_pat
     with pytest.raises(NonFiniteLossError) as e:
         train(Config(iters=10, width=16, checkpoint_every=1, **TOY), out=tmp_path)
     msg = str(e.value)
-    assert "iteration 4" in msg and "checkpoint" in msg
+    # the critic's check fires (the generator's would fire next, on the critic's NaN weights)
+    assert msg.startswith("critic loss is nan at generator iteration 4") and "checkpoint" in msg
     state = load_checkpoint(tmp_path / "checkpoint.pt")
     assert state["it"] == 3
-    assert all(torch.isfinite(v).all() for v in state["G"].values())
+    for net in ("G", "D"):
+        assert all(torch.isfinite(v).all() for v in state[net].values() if v.is_floating_point()), net
     status = json.loads((tmp_path / "run.json").read_text())
     assert status["status"] == "failed" and "iteration 4" in status["reason"]
     assert len(read_jsonl(tmp_path / "log.jsonl")) == 3
+
+
+def test_nan_generator_loss_alone_is_caught_by_its_own_check(monkeypatch):
+    run = Run(Config(method="wgan-gp", iters=5, width=16, **TOY))
+    run.step()
+    forward = run.D.forward
+
+    def critic(x):  # NaN only in the generator step, where the critic's parameters are frozen
+        out = forward(x)
+        return out if next(run.D.parameters()).requires_grad else out * float("nan")
+
+    monkeypatch.setattr(run.D, "forward", critic)
+    with pytest.raises(NonFiniteLossError, match="^generator loss is nan at generator iteration 2"):
+        run.step()
 
 
 def test_nan_data_is_caught_without_a_run_folder(monkeypatch):
