@@ -4,7 +4,8 @@
     ganlib train --out runs/NAME --iters 4000 --resume
     ganlib demo                      # the toy job: three methods on 8 Gaussians, figures in figures/
 
-Every option of ``train`` comes from :class:`ganlib.config.Config` with its help text.
+Every option of ``train`` comes from :class:`ganlib.config.Config` with its help text.  Bad input
+ends in one line naming the bad value and what is accepted (exit status 2), never a traceback.
 """
 
 from __future__ import annotations
@@ -15,6 +16,13 @@ from dataclasses import fields
 from pathlib import Path
 
 from .config import Config
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with a one-line usage error: the problem, then where the options are listed."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def _bool(text: str) -> bool:
@@ -43,7 +51,9 @@ def add_config_options(p: argparse.ArgumentParser, skip=()) -> None:
             continue
         opt = "--" + f.name.replace("_", "-")
         meta = f.metadata
-        kw = {"help": f"{meta['help']} (default: {f.default if f.default not in ((), None) else 'see help'})",
+        # A default that is None or empty is explained in the help text itself ("default: ...").
+        said = "default" in meta["help"].lower()
+        kw = {"help": meta["help"] if said else f"{meta['help']} (default: {f.default})",
               "default": argparse.SUPPRESS, "dest": f.name}
         if meta.get("choices"):
             kw["choices"] = meta["choices"]
@@ -64,10 +74,37 @@ def config_from_args(args: argparse.Namespace) -> Config:
     return Config(**given)
 
 
+def resume_config(out: Path, args: argparse.Namespace) -> Config:
+    """``--resume``: the run's saved ``config.json``; an option given that differs from it is refused.
+
+    Only :data:`ganlib.train.RESUMABLE` options may change (e.g. ``--iters`` to train longer).  A run
+    killed before its first checkpoint starts over from iteration 0, with its saved configuration.
+    """
+    from .train import RESUMABLE
+
+    path = out / "config.json"
+    if not path.exists():
+        raise ValueError(f"--resume: {out} holds no run to continue (no config.json); drop --resume to start one")
+    saved = Config.load(path)
+    given = {f.name: getattr(args, f.name) for f in fields(Config) if hasattr(args, f.name)}
+    changed = [f"--{k.replace('_', '-')} {v!r} (saved: {getattr(saved, k)!r})" for k, v in given.items()
+               if k not in RESUMABLE and v != getattr(saved, k)]
+    if changed:
+        raise ValueError(f"--resume continues {out} as saved in its config.json, but {', '.join(changed)} differs; "
+                         f"only {', '.join('--' + k.replace('_', '-') for k in RESUMABLE)} may change: drop the "
+                         f"others, or start a new run in another --out")
+    for k, v in given.items():
+        setattr(saved, k, v)
+    if not (out / "checkpoint.pt").exists():
+        print(f"ganlib train: {out} has no checkpoint yet: starting it over from iteration 0 with its saved "
+              f"config.json", file=sys.stderr)
+    return saved
+
+
 def cmd_train(args) -> int:
     from .train import NonFiniteLossError, train
 
-    cfg = config_from_args(args)
+    cfg = resume_config(Path(args.out), args) if args.resume else config_from_args(args)
     try:
         cfg.resolved()
         run = train(cfg, args.out, resume=args.resume)
@@ -110,7 +147,21 @@ def cmd_demo(args) -> int:
 
 def cmd_evaluate(args) -> int:
     from .compare import evaluate_run
+    from .methods import check_choice
+    from .metrics import METRICS
+    from .train import saved_run
 
+    path = Path(args.run_dir)
+    if not path.is_dir():
+        raise ValueError(f"run folder {path} does not exist; give a folder written by ganlib train --out")
+    if not (path / "checkpoint.pt").exists():
+        raise ValueError(f"{path} holds no checkpoint.pt: not a ganlib run folder, or the run stopped before its "
+                         f"first checkpoint")
+    if args.samples < 1:
+        raise ValueError(f"--samples must be an integer >= 1; got {args.samples}")
+    for m in args.metrics or ():
+        check_choice("metric", m, METRICS)
+    saved_run(path)  # config.json and checkpoint.pt readable and of the same run
     evaluate_run(args.run_dir, args.metrics, args.samples, args.seed)
     print(f"wrote {Path(args.run_dir) / 'metrics_posthoc.jsonl'}")
     return 0
@@ -121,6 +172,10 @@ def cmd_compare(args) -> int:
 
     skip = ("method", "dataset", "iters", "seed")
     given = {f.name: getattr(args, f.name) for f in fields(Config) if hasattr(args, f.name) and f.name not in skip}
+    for name in ("seeds", "iters", "evals", "workers"):
+        if getattr(args, name) < 1:
+            raise ValueError(f"--{name} must be an integer >= 1; got {getattr(args, name)}")
+    Config(**given, dataset=args.dataset, iters=args.iters).resolved()  # every option checked before any training
     compare(args.dataset, _str_list(args.methods), args.seeds, args.iters, args.out, given, args.evals,
             args.metric, args.threshold, quiet=not args.progress, workers=args.workers)
     print((Path(args.out) / "summary.md").read_text())
@@ -135,20 +190,24 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_reproduce(args) -> int:
-    from .reproduce import reproduce
+    """Exit status 0 when every notebook ran or was skipped because its data set is absent; else 1."""
+    from .reproduce import outcome, reproduce
 
     status = reproduce(args.profile, args.reports, args.figures, args.runs, args.data_dir, args.fresh,
                        _str_list(args.only) if args.only else None)
-    failed = [name for name, err in status.items() if err]
-    for name in failed:
-        print(f"FAILED: {name}: {status[name]}", file=sys.stderr)
-    print(f"{len(status) - len(failed)} of {len(status)} notebooks ran; summary in "
-          f"{Path(args.reports or 'reports') / 'summary.md'}")
-    return 1 if failed else 0
+    words = {name: outcome(err) for name, err in status.items()}
+    for name, err in status.items():
+        if words[name] != "ok":
+            print(f"{name}: {err if words[name] == 'skipped' else 'FAILED: ' + err}",
+                  file=sys.stderr if words[name] == "FAILED" else sys.stdout)
+    counts = {w: list(words.values()).count(w) for w in ("ok", "skipped", "FAILED")}
+    print(f"{counts['ok']} of {len(status)} notebooks ran, {counts['skipped']} skipped (data absent), "
+          f"{counts['FAILED']} failed; summary in {Path(args.reports or 'reports') / 'summary.md'}")
+    return 1 if counts["FAILED"] else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="ganlib", description="WGAN, WGAN-GP and ICVP: train, evaluate, reproduce.")
+    p = Parser(prog="ganlib", description="WGAN, WGAN-GP and ICVP: train, evaluate, reproduce.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     t = sub.add_parser("train", help="train one run", description="Train one run; every option has a default.")
@@ -219,16 +278,18 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from .data import DataError
+
     try:
         return args.func(args)
-    except (ValueError, FileExistsError) as e:
-        parser.exit(2, f"ganlib {args.command}: error: {e}\n")
-    except Exception as e:  # data errors and the like: one clear line, not a stack trace
-        from .data import DataError
+    except (ValueError, OSError) as e:  # bad values, files that are missing, unwritable or in the way
+        parser.exit(2, f"ganlib {args.command}: error: {_one_line(e)}\n")
+    except DataError as e:  # missing or unreadable data
+        parser.exit(2, f"ganlib {args.command}: data error: {_one_line(e)}\n")
 
-        if isinstance(e, DataError):
-            parser.exit(2, f"ganlib {args.command}: data error: {e}\n")
-        raise
+
+def _one_line(e: Exception) -> str:
+    return " ".join(str(e).split("\n")) or type(e).__name__
 
 
 if __name__ == "__main__":

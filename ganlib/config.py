@@ -8,6 +8,7 @@ has its help text and the same validation.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
@@ -20,6 +21,24 @@ LR_DECAYS = ("none", "exponential", "cosine")
 NOISES = ("normal", "uniform")
 ICVP_INTERPOLATIONS = ("deterministic", "band")
 PRECISIONS = ("fp32", "bf16")
+IMAGE_SIZES = (32, 64)
+# What each field's annotation accepts (a run's config.json may have been edited by hand).
+_TYPES = {"int": ((int,), "an integer"), "float": ((int, float), "a number"), "str": ((str,), "a string"),
+          "bool": ((bool,), "true or false"), "list": ((list, tuple), "a list")}
+
+
+def _check_type(name: str, v, annotation: str, item=None) -> None:
+    base, _, optional = annotation.partition(" | ")
+    if v is None and optional:
+        return
+    types, words = _TYPES[base]
+    if (isinstance(v, bool) and base != "bool") or not isinstance(v, types):
+        raise ValueError(f"{name} must be {words}{' or null' if optional else ''}; got {v!r}")
+    if base == "float" and not math.isfinite(v):
+        raise ValueError(f"{name} must be a finite number; got {v!r}")
+    if base == "list" and item is not None:
+        for x in v:
+            _check_type(f"every item of {name}", x, item.__name__)
 
 
 def _f(default, help, **kw):
@@ -32,7 +51,7 @@ class Config:
     dataset: str = _f("8gaussians", f"data set: {', '.join(DATASETS)}")
     data_dir: str | None = _f(None, "data folder (default: $GANLIB_DATA, else ~/.cache/ganlib/data)")
     image_size: int | None = _f(None, "image size for colour sets: 32 or 64 (default 32)")
-    max_images: int | None = _f(None, "use at most this many images of an image folder")
+    max_images: int | None = _f(None, "use at most this many images of an image folder (default: all)")
     iters: int = _f(1000, "generator iterations")
     batch_size: int | None = _f(None, "batch size (default: 256 toy, 50 MNIST-like, 64 colour)")
     n_critic: int = _f(5, "critic steps per generator step")
@@ -73,14 +92,17 @@ class Config:
                         "stay fp32)", choices=PRECISIONS)
     checkpoint_every: int = _f(500, "save a checkpoint every N generator iterations (and at the end)")
     keep_generators: bool = _f(False, "also keep the generator of every checkpoint (for ganlib evaluate)")
-    sample_at: list = _f((), "generator iterations at which to save a sample grid (and at the end)", type=int)
-    eval_at: list = _f((), "generator iterations at which to evaluate metrics", type=int)
+    sample_at: list = _f((), "generator iterations at which to save a sample grid (default: none; a grid is "
+                         "always saved at the end)", type=int)
+    eval_at: list = _f((), "generator iterations at which to evaluate metrics (default: none)", type=int)
     metrics: list = _f((), "metrics to evaluate (default for the data set when eval_at is set)", type=str)
     eval_samples: int = _f(2000, "generated and real samples per evaluation")
     quiet: bool = _f(False, "no progress bar")
 
     def validate(self) -> "Config":
         """Refuse bad values with a message naming the value and what is accepted."""
+        for f in fields(self):
+            _check_type(f.name.replace("_", "-"), getattr(self, f.name), f.type, f.metadata.get("type"))
         check_choice("method", self.method, METHODS)
         if not (self.dataset in DATASETS[:-1] or self.dataset.startswith("folder:")):
             raise ValueError(f"unknown dataset {self.dataset!r}; accepted: {', '.join(DATASETS)}")
@@ -109,11 +131,22 @@ class Config:
             raise ValueError(f"warmup must be >= 0; got {self.warmup}")
         if self.device not in ("auto", "cpu", "cuda") and not self.device.startswith("cuda:"):
             raise ValueError(f"unknown device {self.device!r}; accepted: auto, cpu, cuda, cuda:N")
+        if self.image_size is not None:
+            check_choice("image-size", self.image_size, IMAGE_SIZES)
+        for name in ("sample_at", "eval_at"):
+            bad = [v for v in getattr(self, name) if v < 0]
+            if bad:
+                raise ValueError(f"{name.replace('_', '-')} must list iterations >= 0; got {bad[0]}")
+        if self.metrics:
+            from .metrics import METRICS
+
+            for m in self.metrics:
+                check_choice("metric", m, METRICS)
         return self
 
     def resolved(self) -> "Config":
         """A copy with every ``None`` replaced by the published default (METHOD.md section 3)."""
-        c = Config(**asdict(self))
+        c = Config(**asdict(self)).validate()  # first: a given 0 must be refused, not replaced by a default
         toy = c.dataset in TOY
         colour = c.dataset == "celeba" or c.dataset.startswith("folder:")
         wgan = c.method == "wgan"
@@ -135,7 +168,18 @@ class Config:
 
     @classmethod
     def load(cls, path: Path) -> "Config":
-        return cls.from_dict(json.loads(Path(path).read_text()))
+        """A run's ``config.json``, checked: every problem is named with the file it is in."""
+        path = Path(path)
+        try:
+            d = json.loads(path.read_text())
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{path} is not valid JSON ({e}); fix it, or start a new run in another folder") from None
+        if not isinstance(d, dict):
+            raise ValueError(f"{path} must hold a JSON object of config fields; got {type(d).__name__}")
+        try:
+            return cls.from_dict(d).validate()
+        except ValueError as e:
+            raise ValueError(f"{path}: {e}") from None
 
     @classmethod
     def from_dict(cls, d: dict) -> "Config":

@@ -11,7 +11,13 @@ scales (METHOD.md section 3).
 
 Where the files come from: the data folder is ``--data-dir``, else ``$GANLIB_DATA``, else
 ``~/.cache/ganlib/data``.  Preprocessed image tensors are cached under ``$GANLIB_CACHE`` (default
-``~/.cache/ganlib``), never in the data folder, which may be read-only.
+``~/.cache/ganlib``), never in the data folder, which may be read-only.  MNIST-like sets are
+downloaded by torchvision when absent, unless ``$GANLIB_OFFLINE`` is set (to anything but ``0``).
+
+Missing data raises :class:`DataMissing` ("no CelebA images at PATH; to get them: ..."): the notebook
+runner reports such a notebook as skipped, not failed.  Data that is there but wrong (a truncated
+file, an unreadable image, an empty folder) raises :class:`DataError` and fails as any error does.
+A data set used in place of another (the embedded ``digits`` for MNIST) says so in its ``label``.
 """
 
 from __future__ import annotations
@@ -38,6 +44,21 @@ class DataError(RuntimeError):
     """Missing or unreadable data, with where we looked and how to get it."""
 
 
+class DataMissing(DataError):
+    """The data set is absent (nothing at the path looked at): a notebook that needs it is skipped.
+
+    In a notebook the message is shown as one ``skipped: ...`` line instead of a traceback.
+    """
+
+    def _render_traceback_(self) -> list[str]:  # IPython's hook for an exception's display
+        return [f"skipped: {self}"]
+
+
+# How a data set standing in for another is named in titles, provenance and summaries.
+PRETTY = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST", "celeba": "CelebA"}
+EMBEDDED = ("digits",)
+
+
 def data_dir(override: str | os.PathLike | None = None) -> Path:
     """The data folder: the argument, else ``$GANLIB_DATA``, else ``~/.cache/ganlib/data``."""
     if override:
@@ -62,6 +83,16 @@ class Dataset:
     x: torch.Tensor | None = None  # images: uint8 (N, C, H, W); toy: None
     y: torch.Tensor | None = None  # class labels where known
     source: str = ""  # where it came from, for provenance
+    stands_in_for: str | None = None  # the data set this one replaces here (e.g. "mnist"), if any
+    why: str = ""  # with stands_in_for: why the wanted set was not used
+
+    @property
+    def label(self) -> str:
+        """The name to print: ``digits (embedded, standing in for MNIST)`` for a stand-in, else the name."""
+        if not self.stands_in_for:
+            return self.name
+        embedded = "embedded, " if self.name in EMBEDDED else ""
+        return f"{self.name} ({embedded}standing in for {PRETTY.get(self.stands_in_for, self.stands_in_for)})"
 
     def __len__(self) -> int:
         return len(self.x) if self.x is not None else 0
@@ -78,7 +109,9 @@ class Dataset:
         return self.x[start:stop].float().div_(255.0)
 
     def describe(self) -> dict:
-        return {"dataset": self.name, "size": len(self) or "sampled", "shape": list(self.shape), "source": self.source}
+        d = {"dataset": self.name, "label": self.label, "size": len(self) or "sampled", "shape": list(self.shape),
+             "source": self.source}
+        return {**d, "stands_in_for": self.stands_in_for, "why": self.why} if self.stands_in_for else d
 
 
 # --------------------------------------------------------------------------------------------
@@ -152,7 +185,7 @@ def load_mnist_like(name: str, root: Path, download: bool = True) -> Dataset:
             return Dataset(name, "image", (1, 28, 28), torch.from_numpy(x.copy()).unsqueeze(1),
                            torch.from_numpy(y.astype(np.int64)), f"{raw} ({split_name} split, {len(x)} images)")
     error = None
-    if download:
+    if download and os.environ.get("GANLIB_OFFLINE", "0") == "0":
         import torchvision
 
         cls = {"mnist": torchvision.datasets.MNIST, "fashion-mnist": torchvision.datasets.FashionMNIST}[name]
@@ -161,12 +194,14 @@ def load_mnist_like(name: str, root: Path, download: bool = True) -> Dataset:
             cls(str(target), train=True, download=True)
             return load_mnist_like(name, target, download=False)
         except Exception as e:  # noqa: BLE001 - reported below with where we looked
-            error = f"{type(e).__name__}: {str(e).splitlines()[0]}"
-    raise DataError(
-        f"{name}: no data found. Looked for {raw}/{{train,t10k}}-{{images-idx3,labels-idx1}}-ubyte[.gz]"
-        + (f"; download failed ({error})" if error else "")
-        + f". Get it online with torchvision (it downloads into the data folder), or put the raw files in "
-        f"{raw} and point --data-dir / $GANLIB_DATA at {root}. The 'digits' dataset needs no download."
+            error = f"{type(e).__name__}: {(str(e).splitlines() or [''])[0]}"
+    how = (f"download failed: {error}" if error else "not downloaded: $GANLIB_OFFLINE is set" if download
+           else "not downloaded")
+    raise DataMissing(
+        f"no {PRETTY[name]} files at {raw} ({{train,t10k}}-{{images-idx3,labels-idx1}}-ubyte[.gz]; {how}); "
+        f"to get them: run with internet access (torchvision downloads them into the data folder), or put the raw "
+        f"files in {raw}, or point --data-dir / $GANLIB_DATA at a folder holding {folder}/raw; the 'digits' data "
+        f"set needs no files"
     )
 
 
@@ -193,17 +228,20 @@ def _preprocess(files: list[Path], size: int, crop_fraction: float | None) -> to
                 left, top = (w - c) // 2, (h - c) // 2
                 im = im.crop((left, top, left + c, top + c)).resize((size, size), Image.BICUBIC)
                 out[i] = torch.from_numpy(np.asarray(im).copy()).permute(2, 0, 1)
-        except OSError as e:
-            raise DataError(f"cannot read image {f}: {e}") from e
+        except (OSError, ValueError) as e:  # PIL: UnidentifiedImageError (an OSError), truncated data
+            raise DataError(f"cannot read image {f}: {str(e).splitlines()[0] if str(e) else type(e).__name__}; "
+                            f"delete or replace it") from e
     return out
 
 
 def load_image_folder(name: str, folder: Path, size: int, crop_fraction=None, max_images=None) -> Dataset:
     if not folder.is_dir():
-        raise DataError(f"{name}: folder {folder} does not exist")
+        raise DataMissing(f"no images at {folder}: the folder does not exist; to get them: name an existing folder "
+                          f"of images ({', '.join(IMAGE_EXTS)})")
     files = _list_images(folder)[:max_images]
     if not files:
-        raise DataError(f"{name}: no images ({', '.join(IMAGE_EXTS)}) found under {folder}")
+        raise DataError(f"{name}: no images ({', '.join(IMAGE_EXTS)}) found under {folder} (the folder is there but "
+                        f"holds no image files)")
     key = hashlib.sha1(
         f"{folder.resolve()}|{len(files)}|{files[-1].name}|{files[-1].stat().st_size}|{size}|{crop_fraction}".encode()
     ).hexdigest()[:16]
@@ -222,9 +260,11 @@ def load_image_folder(name: str, folder: Path, size: int, crop_fraction=None, ma
 def load_celeba(root: Path, size: int, max_images=None) -> Dataset:
     folder = root / "celeba" / "img_align_celeba"
     if not folder.is_dir():
-        raise DataError(
-            f"celeba: no images at {folder}. CelebA cannot be downloaded automatically here; put CelebA's "
-            f"img_align_celeba/*.jpg under {root / 'celeba'} (or name another root with --data-dir / $GANLIB_DATA)."
+        raise DataMissing(
+            f"no CelebA images at {folder}; to get them: download img_align_celeba.zip (Align&Cropped Images) from "
+            f"https://mmlab.ie.cuhk.edu.hk/projects/CelebA.html and unzip it into {root / 'celeba'} (it cannot be "
+            f"downloaded automatically), or point --data-dir / $GANLIB_DATA at a folder holding "
+            f"celeba/img_align_celeba"
         )
     # DCGAN's crop: 108 of 178 pixels of width, centred; proportional, so half-resolution copies work too.
     return load_image_folder("celeba", folder, size, crop_fraction=108 / 178, max_images=max_images)

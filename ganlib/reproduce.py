@@ -77,16 +77,44 @@ def setup(profile: str, runs_dir=None, figures_dir=None, data_dir=None):
 
 
 def first_available(*names, **kw):
-    """The first data set of ``names`` that loads here (e.g. ``mnist``, else the embedded ``digits``)."""
-    from .data import DataError, load_dataset
+    """The first data set of ``names`` that is present here (e.g. ``mnist``, else the embedded ``digits``).
+
+    A later name stands in for the first: its ``label`` says so ("digits (embedded, standing in for
+    MNIST)") and why is printed.  Only absent data moves on to the next name; data that is there but
+    unreadable is an error.  None present: :class:`ganlib.data.DataMissing` with the first one's words.
+    """
+    from .data import DataMissing, load_dataset
 
     errors = []
     for name in names:
         try:
-            return load_dataset(name, **kw)
-        except DataError as e:
+            data = load_dataset(name, **kw)
+        except DataMissing as e:
             errors.append(str(e))
-    raise DataError(" | ".join(errors))
+            continue
+        if errors:
+            data.stands_in_for, data.why = names[0], errors[0]
+            print(f"{data.label}: {errors[0]}")
+        return data
+    raise DataMissing(errors[0])
+
+
+SKIPPED = "skipped: "  # a notebook's status when its data set is absent (ganlib.data.DataMissing)
+
+
+def outcome(err) -> str:
+    """A notebook's status word from its error text: ``ok``, ``skipped`` (data absent) or ``FAILED``."""
+    return "ok" if err is None else "skipped" if err.startswith(SKIPPED) else "FAILED"
+
+
+def status_text(err) -> str:
+    return "ok" if err is None else err if err.startswith(SKIPPED) else "FAILED: " + err
+
+
+def comparison_label(folder) -> str | None:
+    """The data label of a comparison folder (``data.json`` written by the notebook), if recorded."""
+    path = Path(folder) / "data.json"
+    return json.loads(path.read_text()).get("label") if path.exists() else None
 
 
 def figure_index(figures_dir) -> str:
@@ -141,14 +169,17 @@ def reproduce(profile="quick", reports_dir=None, figures_dir=None, runs_dir=None
                                 kernel_name="python3")
             status[nb.name] = None
         except Exception as e:  # one failing notebook must not stop the others
-            status[nb.name] = f"{type(e).__name__}: {str(e).strip().splitlines()[-1] if str(e).strip() else ''}"
+            if getattr(e, "ename", None) == "DataMissing":  # its data set is absent: skipped, not failed
+                status[nb.name] = SKIPPED + e.evalue
+            else:
+                status[nb.name] = f"{type(e).__name__}: {str(e).strip().splitlines()[-1] if str(e).strip() else ''}"
         seconds[nb.name] = time.perf_counter() - t0
         if out.exists():
             try:
                 _html(out)
             except Exception as e:  # noqa: BLE001 - a rendering problem is reported, not fatal
                 log(f"  HTML rendering of {out.name} failed: {e}")
-        log(f"  {'ok' if status[nb.name] is None else 'FAILED: ' + status[nb.name]} ({seconds[nb.name]:.0f} s)")
+        log(f"  {status_text(status[nb.name])} ({seconds[nb.name]:.0f} s)")
     write_summary(reports, runs, profile, status, seconds)
     from .reports import write_index
 
@@ -167,7 +198,8 @@ def verdict_table(runs) -> str:
         if "verdicts" not in r:
             continue
         v = r["verdicts"]
-        rows.append(f"| {r['dataset']} | {r['seeds']} x {r['iters']} | {r['metric']} | "
+        label = comparison_label(path.parent) or r["dataset"]
+        rows.append(f"| {label} | {r['seeds']} x {r['iters']} | {r['metric']} | "
                     f"{v.get('icvp vs wgan-gp', 'n/a')} | {v.get('icvp vs wgan', 'n/a')} |")
     return "\n".join(rows) if len(rows) > 6 else "(no comparison ran)"
 
@@ -186,10 +218,15 @@ def write_summary(reports: Path, runs: Path, profile: str, status: dict, seconds
         "|---|---|---|",
     ]
     for name, err in status.items():
-        lines.append(f"| {name} | {'ok' if err is None else 'FAILED: ' + err.replace('|', '/')} | {seconds[name]:.0f} |")
+        lines.append(f"| {name} | {status_text(err).replace('|', '/')} | {seconds[name]:.0f} |")
+    for d in sorted(runs.glob("*/data.json")):
+        rec = json.loads(d.read_text())
+        if rec.get("stands_in_for"):
+            lines += ["", f"**{rec['label']}**: {rec['why']}"]
     lines += ["", verdict_table(runs)]
     for summary in sorted(runs.glob("**/summary.md")):
-        lines += ["", summary.read_text().strip()]
+        text, label = summary.read_text().strip(), comparison_label(summary.parent)
+        lines += ["", text.replace(f"## {summary.parent.name}:", f"## {label}:", 1) if label else text]
     path = reports / "summary.md"
     path.write_text("\n".join(lines) + "\n")
     return path

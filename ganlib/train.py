@@ -275,12 +275,41 @@ def _evaluate(run: Run, names) -> dict:
     return {"iter": run.it, "seconds": round(run.seconds, 3), **values}
 
 
+# What a resumed run may change; every other field is the run's own (config.json).
+RESUMABLE = ("iters", "quiet", "sample_at", "eval_at", "checkpoint_every")
+
+
+def saved_run(out) -> tuple[Config, dict]:
+    """The saved ``config.json`` and ``checkpoint.pt`` of the run folder ``out``, checked against each other.
+
+    Every problem (invalid JSON or value, unreadable checkpoint, a checkpoint of another run) is a
+    one-line ``ValueError`` naming the file.
+    """
+    out = Path(out)
+    ckpt_path = out / "checkpoint.pt"
+    saved = Config.load(out / "config.json")  # errors name the file
+    try:
+        state = load_checkpoint(ckpt_path)
+        written_by = Config.from_dict(state["config"])
+    except Exception as e:  # noqa: BLE001 - any unreadable checkpoint gets the same one-line answer
+        raise ValueError(f"{ckpt_path} cannot be read as a ganlib checkpoint ({type(e).__name__}: "
+                         f"{(str(e).splitlines() or [''])[0]}); delete it to start the run over") from None
+    differ = [f"{k} {getattr(written_by, k)!r} in the checkpoint, {getattr(saved, k)!r} in config.json"
+              for k in saved.to_dict() if k not in RESUMABLE + ("device",)
+              and getattr(written_by, k) != getattr(saved, k)]
+    if differ:
+        raise ValueError(f"{ckpt_path} belongs to another run ({'; '.join(differ)}); put back the run's own "
+                         f"checkpoint, or start a new run in another folder")
+    return saved, state
+
+
 def train(cfg: Config, out=None, resume: bool = False, callback=None, data=None) -> Run:
     """Train ``cfg.iters`` generator iterations; returns the :class:`Run`.
 
     ``out`` is the run folder (``None``: nothing written, for quick interactive runs).  With
     ``resume`` the run continues from ``out/checkpoint.pt``, keeping the saved configuration except
-    ``iters``, ``quiet``, ``sample_at``, ``eval_at`` and ``checkpoint_every``.  ``callback(run, row)``
+    ``iters``, ``quiet``, ``sample_at``, ``eval_at`` and ``checkpoint_every`` (:data:`RESUMABLE`); a
+    checkpoint that does not match the saved configuration is refused.  ``callback(run, row)``
     is called after every generator iteration; returning ``False`` stops the run (checkpoint kept).
     """
     from tqdm.auto import tqdm
@@ -293,15 +322,19 @@ def train(cfg: Config, out=None, resume: bool = False, callback=None, data=None)
     if out and ckpt_path.exists():
         if not resume:
             raise FileExistsError(f"{out} already holds a run; pass --resume to continue it, or choose another --out")
-        saved = Config.load(out / "config.json")
-        for k in ("iters", "quiet", "sample_at", "eval_at", "checkpoint_every"):
+        saved, state = saved_run(out)
+        for k in RESUMABLE:
             setattr(saved, k, getattr(cfg, k))
         cfg = saved
-        state = load_checkpoint(ckpt_path)
     run = Run(cfg, data)
     cfg = run.cfg
     if state is not None:
-        run.load_state_dict(state)
+        try:
+            run.load_state_dict(state)
+        except (RuntimeError, KeyError, ValueError) as e:  # tensors of another shape, or missing entries
+            raise ValueError(f"{ckpt_path} does not fit the networks of {out / 'config.json'} ({type(e).__name__}: "
+                             f"{(str(e).splitlines() or [''])[0]}); put back the run's own checkpoint, or start a "
+                             f"new run in another folder") from None
     env = environment(run.device)
     if out:
         out.mkdir(parents=True, exist_ok=True)

@@ -109,7 +109,7 @@ def test_config_from_dict_refuses_unknown_fields():
 
 
 def test_config_round_trip(tmp_path):
-    c = Config(method="icvp-eps", dataset="digits", iters=7, sample_at=[1, 2], metrics=["fd"]).resolved()
+    c = Config(method="icvp-eps", dataset="digits", iters=7, sample_at=[1, 2], metrics=["fid"]).resolved()
     c.save(tmp_path / "c.json")
     assert Config.load(tmp_path / "c.json") == c
 
