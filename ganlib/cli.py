@@ -194,7 +194,9 @@ def cmd_reproduce(args) -> int:
     from .reproduce import outcome, reproduce
 
     status = reproduce(args.profile, args.reports, args.figures, args.runs, args.data_dir, args.fresh,
-                       _str_list(args.only) if args.only else None)
+                       _str_list(args.only) if args.only else None, from_results=args.from_results,
+                       results_root=args.results,
+                       **({"notebooks_dir": Path(args.notebooks)} if args.notebooks else {}))
     words = {name: outcome(err) for name, err in status.items()}
     for name, err in status.items():
         if words[name] != "ok":
@@ -254,15 +256,20 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("reproduce", help="execute every notebook with papermill: reports, figures, summary",
                        description="Execute the numbered notebooks under a profile; a failing notebook is named "
                        "and the others still run.")
-    r.add_argument("--profile", default="quick", choices=("smoke", "quick", "full"),
+    r.add_argument("--profile", default="quick", choices=("smoke", "quick", "full", "long"),
                    help="smoke: every code path in minutes; quick: CPU reproduction (<= 25 min on 2 cores); "
-                   "full: paper scale, for a GPU (default: quick)")
+                   "full: paper scale, for a GPU; long: the evidence study of notebook 09 (about 2.5 h on 2 cores, "
+                   "resumable) (default: quick)")
     r.add_argument("--reports", default=None, help="executed notebooks, HTML and summary.md (default: reports/)")
     r.add_argument("--figures", default=None, help="figures (default: figures/)")
     r.add_argument("--runs", default=None, help="training runs (default: runs/)")
     r.add_argument("--data-dir", default=None, help="data folder (default: $GANLIB_DATA, else ~/.cache/ganlib/data)")
     r.add_argument("--only", default=None, help="comma-separated notebook prefixes, e.g. 03,05 (default: all)")
+    r.add_argument("--notebooks", default=None, help="folder of numbered notebooks NN_*.ipynb (default: notebooks/)")
     r.add_argument("--fresh", action="store_true", help="start the profile's training runs over")
+    r.add_argument("--from-results", action="store_true",
+                   help="rebuild the study's figures, tables and verdicts from its stored results, without training")
+    r.add_argument("--results", default=None, help="the results store (default: results/)")
     r.set_defaults(func=cmd_reproduce)
 
     d = sub.add_parser("demo", help="toy job: wgan, wgan-gp, icvp on 8 Gaussians; a figure per method")

@@ -29,6 +29,7 @@ PROFILES = {
         mnist_iters=4, mnist_seeds=1, mnist_evals=2, mnist_width=8, mnist_eval_samples=200, mnist_overrides={},
         celeba_iters=3, celeba_seeds=1, celeba_evals=1, celeba_width=8, celeba_size=32, celeba_max_images=500,
         celeba_eval_samples=100, celeba_overrides={}, tuning="smoke",
+        study="smoke", study_trains=True,  # notebook 09 trains the tiny study
     ),
     "quick": dict(  # the README's main job: a meaningful CPU reproduction, at most 25 minutes on 2 cores
         workers=2,  # two runs at a time, one torch thread each: about 1.5x the throughput of one run on 2 threads
@@ -39,6 +40,7 @@ PROFILES = {
         mnist_overrides={"lr_g": 1e-3, "metrics": ["fid", "modes"]},  # SWD is left to CelebA and full
         celeba_iters=40, celeba_seeds=1, celeba_evals=2, celeba_width=16, celeba_size=32, celeba_max_images=5000,
         celeba_eval_samples=500, celeba_overrides={"lr_g": 1e-3}, tuning="quick",
+        study="long", study_trains=False,  # notebook 09 rebuilds the long study from the committed results
     ),
     "full": dict(  # paper scale, for a GPU (published learning rates and widths)
         workers=1,
@@ -47,6 +49,10 @@ PROFILES = {
         mnist_iters=20000, mnist_seeds=3, mnist_evals=20, mnist_width=64, mnist_eval_samples=2000, mnist_overrides={},
         celeba_iters=20000, celeba_seeds=3, celeba_evals=20, celeba_width=64, celeba_size=64,
         celeba_max_images=None, celeba_eval_samples=2000, celeba_overrides={}, tuning="full",
+        study="long", study_trains=False,
+    ),
+    "long": dict(  # the evidence study (ganlib.study): about 2.5 h on 2 cores, resumable, results committed
+        workers=2, study="long", study_trains=True, notebooks=["09"],
     ),
 }
 
@@ -141,8 +147,13 @@ def _html(executed: Path) -> None:
 
 
 def reproduce(profile="quick", reports_dir=None, figures_dir=None, runs_dir=None, data_dir=None, fresh=False,
-              only=None, log=print, notebooks_dir=NOTEBOOKS) -> dict:
-    """Execute the notebooks; returns ``{notebook name: None or error text}``."""
+              only=None, log=print, notebooks_dir=NOTEBOOKS, from_results=False, results_root=None) -> dict:
+    """Execute the notebooks; returns ``{notebook name: None or error text}``.
+
+    ``from_results``: a study's figures, tables and verdicts are rebuilt from its stored results
+    (``results/<profile>/``, or ``results_root``) without training; a profile's ``notebooks`` entry
+    limits which notebooks run (``long``: 09 only).
+    """
     import papermill as pm
 
     settings(profile)
@@ -154,10 +165,12 @@ def reproduce(profile="quick", reports_dir=None, figures_dir=None, runs_dir=None
     for d in (reports, figures, runs):
         d.mkdir(parents=True, exist_ok=True)
     found = notebooks(notebooks_dir)
+    only = only or PROFILES[profile].get("notebooks")
     selected = [nb for nb in found if not only or any(nb.stem.startswith(o) for o in only)]
     if not selected:
         raise ValueError(f"no notebook matches {only}; accepted: {', '.join(nb.stem for nb in found) or 'none found'}")
-    params = {"profile": profile, "runs_dir": str(runs), "figures_dir": str(figures),
+    params = {"profile": profile, "runs_dir": str(runs), "figures_dir": str(figures), "from_results": from_results,
+              "results_root": str(Path(results_root).resolve()) if results_root else None,
               "data_dir": str(data_dir) if data_dir else None}
     status, seconds = {}, {}
     for nb in selected:
@@ -180,7 +193,7 @@ def reproduce(profile="quick", reports_dir=None, figures_dir=None, runs_dir=None
             except Exception as e:  # noqa: BLE001 - a rendering problem is reported, not fatal
                 log(f"  HTML rendering of {out.name} failed: {e}")
         log(f"  {status_text(status[nb.name])} ({seconds[nb.name]:.0f} s)")
-    write_summary(reports, runs, profile, status, seconds)
+    write_summary(reports, runs, profile, status, seconds, results_root)
     from .reports import write_index
 
     write_index(reports, figures, status, profile)  # after every notebook: this run's figures
@@ -204,7 +217,25 @@ def verdict_table(runs) -> str:
     return "\n".join(rows) if len(rows) > 6 else "(no comparison ran)"
 
 
-def write_summary(reports: Path, runs: Path, profile: str, status: dict, seconds: dict) -> Path:
+def study_section(profile: str, runs: Path, results_root=None) -> list[str]:
+    """The verdict table of the profile's study (notebook 09), from its stored results."""
+    from . import study as S
+
+    name = PROFILES[profile].get("study")
+    if not name:
+        return []
+    root = Path(results_root) if results_root else S.default_results_root(name, runs)
+    summaries = S.summarise_study(name, root, write=False)
+    if not summaries:
+        return ["", f"## The `{name}` study", "", f"(no stored results under {S.results_dir(name, root)})"]
+    gone = S.missing(name, root)
+    return ["", f"## The `{name}` study: verdicts at budgets that can answer (notebook 09)", "",
+            "Paired by seed; mean paired difference with its 95% Student-t interval; rule in `ganlib.compare.decide`.",
+            *([f"Not yet in the store ({len(gone)} runs): {', '.join(gone)}.", ""] if gone else [""]),
+            S.verdict_table(summaries)]
+
+
+def write_summary(reports: Path, runs: Path, profile: str, status: dict, seconds: dict, results_root=None) -> Path:
     """``reports/summary.md``: provenance, notebook status, and every comparison's summary table."""
     env = environment()
     lines = [
@@ -223,6 +254,7 @@ def write_summary(reports: Path, runs: Path, profile: str, status: dict, seconds
         rec = json.loads(d.read_text())
         if rec.get("stands_in_for"):
             lines += ["", f"**{rec['label']}**: {rec['why']}"]
+    lines += study_section(profile, runs, results_root)
     lines += ["", verdict_table(runs)]
     for summary in sorted(runs.glob("**/summary.md")):
         text, label = summary.read_text().strip(), comparison_label(summary.parent)

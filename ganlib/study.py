@@ -70,6 +70,18 @@ STUDIES = {
         Part("toy-lambda0.1", "8gaussians", {"wgan-gp": 5, "icvp": 5}, 1000, 25, {**_TOY, "lambda_max": 0.1},
              "8 Gaussians at the published toy lambda (0.1)"),
     ],
+    "gpu": [  # one H200, scripts/device_run.sh: MNIST at the paper's width (64) and the toy lambda study of "long"
+        Part("mnist", "mnist", {"wgan-gp": 5, "icvp": 5, "wgan": 3}, 5000, 10,
+             {"width": 64, "metrics": ["fid", "modes"], "eval_samples": 2000},
+             "MNIST at the published settings and width 64 (the reference DCGAN); generator iterations: as many of "
+             "the paper's 20,000 as fit in 9 minutes (an estimate until a device run measures it: "
+             "scripts/device_run.py calibrates, and this number is set to the one it ran)"),
+        Part("toy-lambda10", "8gaussians", {"wgan-gp": 5, "icvp": 5, "icvp-eps": 3, "icvp-lambda": 3}, 1000, 25,
+             {**_TOY, "lambda_max": 10.0},
+             "8 Gaussians at the image lambda (10): is icvp less fragile, and which half of it does the work?"),
+        Part("toy-lambda0.1", "8gaussians", {"wgan-gp": 5, "icvp": 5}, 1000, 25, {**_TOY, "lambda_max": 0.1},
+             "8 Gaussians at the published toy lambda (0.1)"),
+    ],
     "smoke": [  # the same shape in seconds: tests, nbval and the committed fixture
         Part("mnist", "digits", {"wgan-gp": 2, "icvp": 2, "wgan": 2}, 6, 2,
              {"width": 8, "metrics": ["fid", "modes"], "eval_samples": 200}, "digits, tiny"),
