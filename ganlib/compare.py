@@ -314,7 +314,10 @@ def summarise(out, dataset, methods, seeds, iters, metric=None, threshold=None, 
         for base in [b for b in methods if b != "icvp"]:
             a, b = per_method["icvp"], per_method[base]
             auc = paired_verdict(a["auc"], b["auc"], delta)
-            reach = reach_pairs(a["iters_to_threshold"], b["iters_to_threshold"], iters)
+            both = [i for i in range(min(len(a["auc"]), len(b["auc"])))  # pairs whose two runs are complete
+                    if a["auc"][i] is not None and b["auc"][i] is not None]
+            reach = reach_pairs([a["iters_to_threshold"][i] for i in both],
+                                [b["iters_to_threshold"][i] for i in both], iters)
             paired[f"icvp vs {base}"] = {"auc": auc, "iters_to_threshold": reach}
             verdicts[f"icvp vs {base}"] = auc["text"]
     result = {

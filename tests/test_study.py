@@ -109,3 +109,14 @@ def test_committed_stores_stay_small():
     for store in [p for p in (ROOT / "results").glob("*") if p.is_dir()] + [FIXTURE / "smoke"]:
         size = sum(p.stat().st_size for p in store.rglob("*") if p.is_file())
         assert size < 20e6, f"{store}: {size / 1e6:.1f} MB"
+
+
+def test_a_missing_run_is_left_out_of_the_pairs_not_counted_as_censored(tmp_path):
+    store = tmp_path / "results"
+    shutil.copytree(FIXTURE, store)
+    shutil.rmtree(C.run_dir(S.results_dir("smoke", store) / "toy-lambda10", "wgan-gp", 2))
+    r = S.summarise_study("smoke", store, write=False)["toy-lambda10"]
+    v = r["paired"]["icvp vs wgan-gp"]
+    assert v["auc"]["n"] == 2
+    reach = v["iters_to_threshold"]
+    assert reach.get("n", 2) == 2 and "of 3 pairs" not in reach["text"]
