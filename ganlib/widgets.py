@@ -23,6 +23,7 @@ iteration), as in training: ``T_w = 100`` means the same thing here and in :clas
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import threading
@@ -51,6 +52,12 @@ TRACES = (REAL, SYNTHETIC)
 # points is about 0.1).
 DEMO_CONFIG = dict(dataset="8gaussians", width=128, lr_g=1e-3, quiet=True)
 EVAL_POINTS = 500  # points per side for the exact W1
+MODE_WORDS = {  # step 4 in words, per interpolation mode
+    "deterministic": "<b>deterministic</b>: one point for the whole batch, <code>eps_t = 1 - r_t</code>: x_hat starts "
+                     "<i>on the fakes</i> (r_t = 1 gives eps_t = 0) and moves toward the reals as r_t falls.",
+    "band": "<b>band</b>: <code>eps ~ U[1 - r_t, 1]</code> per sample: WGAN-GP's whole segment U[0, 1] at the start "
+            "(r_t = 1), narrowing onto the reals as r_t falls.",
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -221,6 +228,8 @@ class LambdaExplorer:
                              step=1),
         }
         self.schedule_image = W.Image(format="png")
+        self.warmup_note = W.HTML()  # T_w in generator iterations too
+        self.mode_note = W.HTML()  # what the interpolation mode does, in words
         self.legend = W.HTML(
             "<small>Rule of docs/METHOD.md section 2: <code>d_t = beta d_{t-1} + (1-beta) w_t</code>; "
             "<code>r_t = 1</code> for <code>t &lt; T_w</code>, then <code>clip(d_t / d_ref, 0, 1)</code> with "
@@ -237,6 +246,7 @@ class LambdaExplorer:
         self.progress = W.IntProgress(value=0, min=0, max=1, description="progress", style=style)
         self.status = W.Label("")
         self.train_image = W.Image(format="png")
+        self.conclusion = W.HTML("")  # what the last training shows, or why it cannot show it
         self.train_button.on_click(lambda _: self.train())
         self.stop_button.on_click(lambda _: self.stop())
 
@@ -254,6 +264,8 @@ class LambdaExplorer:
 
         self.figure = matplotlib.figure.Figure(figsize=(11, 8.5), layout="constrained")
         self.train_figure = matplotlib.figure.Figure(figsize=(13, 3.4), layout="constrained")
+        self._pending_status = ""
+        self._draw_training(force=True)  # the empty panels ("not trained yet"), not a broken image
 
         self._hold = False
         self._defaults = {name: w.value for name, w in c.items()}
@@ -261,6 +273,7 @@ class LambdaExplorer:
         for name, w in c.items():
             if name != "lambda_max":
                 w.observe(lambda _: self.update(), names="value")
+        self.iters.observe(lambda _: self._update_notes(), names="value")
         self._on_lambda_max(None)
 
     # -- settings ---------------------------------------------------------------------------------
@@ -321,6 +334,7 @@ class LambdaExplorer:
 
         if self._hold:
             return
+        self._update_notes()
         self.controls["noise"].disabled = self.controls["trace"].value == REAL
         s = self.settings
         self.traces = schedule_traces(self.ws, **s)
@@ -329,12 +343,24 @@ class LambdaExplorer:
                                        fig=self.figure, title=self._title())
         self.schedule_image.value = _png(self.figure, self.dpi)
 
+    def _update_notes(self) -> None:
+        """The warm-up in generator iterations, and the interpolation mode in words."""
+        from .teaching import warmup_in_generator_iterations
+
+        n_critic = self._real["provenance"]["n_critic"]
+        self.warmup_note.value = (f"<small>{warmup_in_generator_iterations(self.controls['warmup'].value, n_critic, self.iters.value)}"
+                                  f" behind the train button (training counts generator iterations, the rule critic "
+                                  f"steps: {n_critic} per iteration)</small>")
+        self.mode_note.value = "<small>" + MODE_WORDS[self.controls["interpolation"].value] + "</small>"
+
     def _title(self) -> str:
         s = self.settings
         rule = {"distance": f"distance-driven, gamma={s['gamma']:g}", "constant": "constant (WGAN-GP's lambda)"}
+        n_critic = self._real["provenance"]["n_critic"]
         return (f"lambda schedule: {rule.get(s['kind'], s['kind'] + ' decay in time')}; "
                 f"lambda_max={s['lambda_max']:.3g}, lambda_min={s['lambda_min']:.3g}; EMA beta={s['beta']:g}; "
-                f"T_w={s['warmup']}; interpolation: {s['interpolation']}\ntrace: {self.controls['trace'].value}")
+                f"T_w={s['warmup']} critic steps ({s['warmup'] / n_critic:g} generator iterations); "
+                f"interpolation: {s['interpolation']}\ntrace: {self.controls['trace'].value}")
 
     def static_figure(self, path=None, display=True):
         """The current settings (the defaults unless changed) as a matplotlib figure.
@@ -380,8 +406,10 @@ class LambdaExplorer:
         rows = [
             W.HBox([c["trace"], c["noise"]]),
             W.HBox([c["kind"], c["interpolation"]]),
+            self.mode_note,
             W.HBox([c["lambda_max"], c["lambda_min"], c["gamma"]]),
             W.HBox([c["beta"], c["warmup"], c["cursor"]]),
+            self.warmup_note,
             self.legend,
             self.schedule_image,
             W.HTML("<b>Short training on 8 Gaussians</b> (ICVP with the schedule above vs WGAN-GP with "
@@ -389,6 +417,7 @@ class LambdaExplorer:
             W.HBox([self.iters, self.seed, self.train_button, self.stop_button, self.progress]),
             self.status,
             self.train_image,
+            self.conclusion,
         ]
         return W.VBox(rows)
 
@@ -424,6 +453,7 @@ class LambdaExplorer:
             self.iters.value = iters
         self._stop.clear()
         self.error = None
+        self.conclusion.value = ""
         if blocking:
             self._job()
             return None
@@ -467,13 +497,16 @@ class LambdaExplorer:
             done = {k: v["seconds"] for k, v in self.results.items() if isinstance(v, dict)}
             stopped = [k for k, v in self.results.items() if isinstance(v, dict) and v["stopped"]]
             what = f"stopped ({stopped[0]} at iteration {self.results[stopped[0]]['iters'][-1]})" if stopped else "done"
-            self.status.value = (f"{what} in {time.perf_counter() - t0:.1f} s: "
-                                 + ", ".join(f"{k} {v:.1f} s" + (" (cached)" if k == "wgan-gp" and cached else "")
-                                             for k, v in done.items()))
+            self._pending_status = (f"{what} in {time.perf_counter() - t0:.1f} s: "
+                                    + ", ".join(f"{k} {v:.1f} s" + (" (cached)" if k == "wgan-gp" and cached else "")
+                                                for k, v in done.items()))
             self._draw_training(force=True)
+            from .teaching import training_conclusion
+
+            self.conclusion.value = f"<b>What this run shows.</b> {html.escape(training_conclusion(self.results))}"
         except BaseException as e:  # shown in the widget; re-raised when blocking
             self.error = e
-            self.status.value = f"training failed: {type(e).__name__}: {e}"
+            self.status.value = self._pending_status = f"training failed: {type(e).__name__}: {e}"
             if reraise:
                 raise
         finally:
@@ -511,8 +544,7 @@ class LambdaExplorer:
             self.progress.value += 1
             if run.it == 1 or run.it % every == 0 or run.it == cfg.iters:
                 evaluate(run)
-                w1 = res["w1"][-1]
-                self.status.value = f"{name}: iteration {run.it}/{cfg.iters}, exact W1 {w1:.3f}"
+                self._pending_status = f"{name}: iteration {run.it}/{cfg.iters}, exact W1 {res['w1'][-1]:.3f}"
                 self.results[name] = res
                 self._draw_training()
             return not self._stop.is_set()
@@ -520,12 +552,16 @@ class LambdaExplorer:
         run = train(cfg, out=None, callback=callback)
         if not res["iters"] or res["iters"][-1] != run.it:
             evaluate(run)
+        self._pending_status = f"{name}: iteration {run.it}/{cfg.iters}, exact W1 {res['w1'][-1]:.3f}"
+        self.results[name] = res
+        self._draw_training(force=True)  # each run's final state, whatever the throttle skipped
         res["stopped"] = run.it < cfg.iters
         res["seconds"] = time.perf_counter() - t0
         return res
 
     def _draw_training(self, force=False):
-        """Redraw the training figure, at most every 2 seconds unless ``force``."""
+        """Redraw the training figure, at most every 2 seconds unless ``force``; the status line changes
+        with the figure, so that the two always show the same iteration."""
         from .plots import training_comparison_figure
 
         if not force and time.perf_counter() - self._last_draw < 2.0:
@@ -533,7 +569,9 @@ class LambdaExplorer:
         with self._lock:
             self.train_figure.clear()
             self.train_artists = training_comparison_figure(self.results, fig=self.train_figure)
-            self.train_image.value = _png(self.train_figure, self.dpi)
+            png = _png(self.train_figure, self.dpi)
+            self.status.value = self._pending_status
+            self.train_image.value = png
             self._last_draw = time.perf_counter()
 
 

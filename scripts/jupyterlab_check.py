@@ -2,9 +2,10 @@
 
 Not a test (it needs a browser that CI does not install): a check a maintainer runs by hand after
 changing ``ganlib.widgets``, and looks at the screenshots it writes.  It starts ``jupyter lab`` on
-localhost, opens ``notebooks/07_lambda_schedule_explorer.ipynb``, runs the first two cells with
-Shift+Enter, drags sliders and picks a schedule with the mouse, presses "train", waits for it, presses
-"train" again and then "stop", and prints what the page showed after each step.
+localhost, opens ``notebooks/07_lambda_schedule_explorer.ipynb``, dismisses JupyterLab's news pop-up, runs the
+first two cells with Shift+Enter, drags sliders and picks a schedule with the mouse, sets the training
+iterations, presses "train", waits for it, presses "train" again and then "stop", and prints what the page
+showed after each step.  Besides full-page screenshots it writes ``explorer_*.png``: the explorer element alone.
 
 Needs Chromium (Debian: ``apt-get install chromium``) and Playwright's Python package
 (``pip install playwright``; its own browser download is not needed)::
@@ -46,12 +47,24 @@ def start_lab(jupyter: str, port: int, token: str, home: Path) -> subprocess.Pop
     return subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
+def dismiss_news(page) -> str:
+    """JupyterLab 4 asks once whether to fetch Jupyter news, in a toast over the notebook: answer "No"."""
+    try:
+        button = page.locator(".jp-Notification-Toast, .Toastify__toast").get_by_role("button", name="No")
+        button.first.click(timeout=15_000)
+        return "news pop-up dismissed"
+    except Exception:  # noqa: BLE001 - no pop-up (already answered, or news disabled)
+        return "no news pop-up"
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", default="jupyterlab-check", help="folder for the screenshots")
     p.add_argument("--jupyter", default=shutil.which("jupyter") or str(ROOT / ".venv" / "bin" / "jupyter"))
     p.add_argument("--chromium", default=shutil.which("chromium") or "/usr/bin/chromium")
     p.add_argument("--timeout", type=float, default=180, help="seconds to wait for a training run")
+    p.add_argument("--iters", type=int, default=200, help="generator iterations typed into the explorer")
+    p.add_argument("--load-timeout", type=float, default=120, help="seconds to wait for the page, kernel and widgets")
     args = p.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
@@ -79,9 +92,10 @@ def main(argv=None) -> int:
                     break
                 except Exception:  # noqa: BLE001 - not up yet
                     time.sleep(1)
-            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
-            page.wait_for_function("document.body.innerText.includes('Idle')", timeout=120_000)  # kernel ready
+            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=args.load_timeout * 1000)
+            page.wait_for_function("document.body.innerText.includes('Idle')", timeout=args.load_timeout * 1000)  # kernel ready
             note(f"opened {NOTEBOOK} in JupyterLab at {page.url.split('?')[0]}")
+            note(dismiss_news(page))
 
             # run the parameters cell and the cell that builds the explorer, as a user would
             cells = page.locator(".jp-Notebook .jp-Cell.jp-CodeCell")
@@ -90,16 +104,25 @@ def main(argv=None) -> int:
                 page.keyboard.press("Shift+Enter")
                 page.wait_for_timeout(1000)
             try:
-                page.wait_for_selector(".widget-slider, .jupyter-widget-slider", timeout=120_000)
+                page.wait_for_selector(".widget-slider, .jupyter-widget-slider", timeout=args.load_timeout * 1000)
             except Exception:
                 page.screenshot(path=out / "failed_no_sliders.png", full_page=True)
                 raise
             image = cells.nth(1).locator(".jp-OutputArea img").first
-            image.wait_for(timeout=60_000)
+            image.wait_for(timeout=args.load_timeout * 1000)
             time.sleep(2)
+            explorer = cells.nth(1).locator(".jp-OutputArea").first
             page.screenshot(path=out / "1_explorer_defaults.png", full_page=False)
+            explorer.screenshot(path=out / "explorer_1_defaults.png")
             note("explorer shown: " + ", ".join(cells.nth(1).locator(".widget-label, .jupyter-widget-label")
                                                 .all_inner_texts()[:12]))
+            train_image = cells.nth(1).locator(".jp-OutputArea img").nth(1)
+            width = train_image.evaluate("img => img.complete ? img.naturalWidth : 0")
+            note(f"training panel before the first training: an image {width} px wide (0 would be a broken image)")
+            ok = width > 0
+            note("notes under the controls: " + " | ".join(
+                t for t in cells.nth(1).locator(".widget-html, .jupyter-widget-html").all_inner_texts()
+                if "generator iterations" in t or "deterministic" in t))
 
             def slider(label):
                 return cells.nth(1).locator(".widget-slider, .jupyter-widget-slider").filter(has_text=label)
@@ -122,7 +145,7 @@ def main(argv=None) -> int:
                 note(f"dragged {label!r}: {before} -> {after}; plot redrawn: {redrawn}")
                 return redrawn
 
-            ok = drag("gamma", 60)
+            ok &= drag("gamma", 60)
             time.sleep(1)
             page.screenshot(path=out / "2_gamma_dragged.png")
             ok &= drag("lambda_min", 80)
@@ -140,6 +163,11 @@ def main(argv=None) -> int:
 
             # the train button: a full short run, then a run stopped with the stop button
             status = cells.nth(1).locator(".widget-label, .jupyter-widget-label").last
+            box = cells.nth(1).locator(".widget-inline-hbox, .jupyter-widget-inline-hbox").filter(
+                has_text="train iterations").locator("input").first
+            box.fill(str(args.iters))
+            box.press("Enter")
+            note(f"typed {args.iters} into 'train iterations'")
             page.get_by_role("button", name="train").click()
             t0 = time.time()
             page.wait_for_timeout(4000)
@@ -154,6 +182,9 @@ def main(argv=None) -> int:
             note(f"training ended after {time.time() - t0:.0f} s; status: {status.inner_text()!r}")
             ok &= "done in" in status.inner_text()
             page.screenshot(path=out / "6_trained.png", full_page=True)
+            explorer.screenshot(path=out / "explorer_2_trained.png")
+            shown = cells.nth(1).locator(".widget-html, .jupyter-widget-html").filter(has_text="What this run shows")
+            note("under the training figure: " + (shown.first.inner_text() if shown.count() else "(nothing)"))
             page.get_by_role("button", name="train").click()
             page.wait_for_timeout(5000)
             page.get_by_role("button", name="stop").click()

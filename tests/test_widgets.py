@@ -243,3 +243,56 @@ def test_background_thread_can_be_stopped(ex):
     ex.join(timeout=60)
     assert not ex.running and ex.error is None
     assert ex.results["icvp"]["stopped"] and ex.results["icvp"]["iters"][-1] < 500
+
+
+# -- explorer polish: placeholder, units, wording, status in step with the plot, hint --------------------
+
+
+def test_placeholder_before_any_training():
+    fresh = LambdaExplorer(train_iters=20)
+    assert fresh.train_image.value[:8] == b"\x89PNG\r\n\x1a\n"  # an image, not a broken-image icon
+    titles = [ax.get_title() for ax in fresh.train_artists["axes"][:2]]
+    assert titles == ["icvp: not trained yet", "wgan-gp: not trained yet"]
+    assert fresh.conclusion.value == ""
+
+
+def test_warmup_is_shown_in_generator_iterations_too(ex):
+    ex.iters.value = 200
+    ex.controls["warmup"].value = 910
+    assert "910 critic steps = 182 generator iterations (91% of a 200-iteration run)" in ex.warmup_note.value
+    assert "182 generator iterations" in ex.figure.get_suptitle()  # the figure's title says it too
+    ex.iters.value = 20
+
+
+def test_interpolation_wording_follows_the_mode(ex):
+    assert "on the fakes" in ex.mode_note.value and "U[0, 1]" not in ex.mode_note.value
+    ex.controls["interpolation"].value = "band"
+    assert "WGAN-GP's whole segment U[0, 1]" in ex.mode_note.value and "on the fakes" not in ex.mode_note.value
+
+
+def test_status_names_the_iteration_the_plot_shows(ex):
+    import re
+
+    seen = []
+
+    def on_image(change):
+        m = re.match(r"(icvp|wgan-gp): iteration (\d+)/", ex.status.value)
+        if m:
+            line = ex.train_artists["w1"][m.group(1)]
+            seen.append((int(m.group(2)), int(line.get_xdata()[-1])))
+
+    ex.train_image.observe(on_image, names="value")
+    ex.seed.value = 2  # not cached: both runs train
+    try:
+        ex.train(iters=12, blocking=True)
+    finally:
+        ex.train_image.unobserve(on_image, names="value")
+        ex.seed.value = 0
+    assert seen and all(status == plotted for status, plotted in seen), seen
+    assert (12, 12) in seen  # each run's final state is drawn
+    np.testing.assert_allclose(ex.train_artists["w1"]["icvp"].get_xdata()[-1], 12)
+
+
+def test_a_run_too_short_to_converge_says_so(ex):
+    ex.train(iters=3, blocking=True)
+    assert "too short to converge" in ex.conclusion.value
