@@ -281,7 +281,7 @@ def schedule_conclusion(rows: list[dict], lambda_max: float, clock: str = "gener
     return (f"{who}r_t ended at {r[-1]:.2f} (lowest {r.min():.2f}), so the penalty point ended at eps = {1 - r[-1]:.2f} "
             f"of the way from the fakes to the reals and lambda_t at {lam[-1]:.3g} ({lam[-1] / lambda_max:.0%} of "
             f"lambda_max = {lambda_max:g}); "
-            + (f"r_t first fell below 0.5 at {clock} {half}." if half is not None else
+            + (f"r_t first fell below 0.5 at {clock} {half:g}." if half is not None else
                "r_t never fell below 0.5, so the penalty kept at least half its weight."))
 
 

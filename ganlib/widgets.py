@@ -554,8 +554,9 @@ class LambdaExplorer:
             evaluate(run)
         self._pending_status = f"{name}: iteration {run.it}/{cfg.iters}, exact W1 {res['w1'][-1]:.3f}"
         self.results[name] = res
-        self._draw_training(force=True)  # each run's final state, whatever the throttle skipped
         res["stopped"] = run.it < cfg.iters
+        if not res["stopped"]:  # each run's final state, whatever the throttle skipped (a stop redraws once, later)
+            self._draw_training(force=True)
         res["seconds"] = time.perf_counter() - t0
         return res
 
