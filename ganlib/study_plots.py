@@ -30,7 +30,7 @@ def curves(ax, result: dict, methods=None, metric_label=None, logy=False):
     """Mean metric over seeds with its 95% band, one line per method."""
     for m in methods or result["methods"]:
         x, mean, lo, hi = mean_band(result["per_method"][m]["curve"])
-        n = result["seeds"][m] if isinstance(result["seeds"], dict) else result["seeds"]
+        n = max((v["n"] for v in result["per_method"][m]["curve"].values()), default=0)  # runs stored
         style = "--" if m in ("icvp-eps", "icvp-lambda") else "-"
         ax.plot(x, mean, style, color=COLOURS.get(m), label=f"{m} ({n} seeds)")
         ax.fill_between(x, lo, hi, color=COLOURS.get(m), alpha=0.18, linewidth=0)
