@@ -12,7 +12,7 @@ HERE = Path(__file__).resolve().parent
 
 
 def _run(tmp_path, flag):
-    shutil.copy(HERE / "conftest.py", tmp_path / "conftest.py")
+    shutil.copy(HERE.parent / "conftest.py", tmp_path / "conftest.py")
     (tmp_path / "test_probe.py").write_text("import pytest\n\ndef test_needs_data():\n    pytest.skip('no data here')\n")
     env = {k: v for k, v in os.environ.items() if k != "GANLIB_NO_SKIPS"}
     if flag:
