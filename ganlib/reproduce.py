@@ -203,7 +203,8 @@ def reproduce(profile="quick", reports_dir=None, figures_dir=None, runs_dir=None
 def verdict_table(runs) -> str:
     """One row per comparison under ``runs``: the computed verdicts of ``icvp`` against each baseline."""
     rows = ["## Verdicts on the paper's claim (faster convergence of the generator)", "",
-            "Area under the metric curve, icvp against each baseline, per seed; the rule is in `ganlib.compare`.", "",
+            "Area under the metric curve, icvp minus each baseline, paired by seed (negative = icvp faster): the mean "
+            "with its 95% Student-t interval; the rule is `ganlib.compare.decide`.", "",
             "| data set | seeds x generator iterations | metric | icvp vs wgan-gp | icvp vs wgan |",
             "|---|---|---|---|---|"]
     for path in sorted(Path(runs).glob("*/results.json")):
@@ -212,7 +213,8 @@ def verdict_table(runs) -> str:
             continue
         v = r["verdicts"]
         label = comparison_label(path.parent) or r["dataset"]
-        rows.append(f"| {label} | {r['seeds']} x {r['iters']} | {r['metric']} | "
+        seeds = r["seeds"] if not isinstance(r["seeds"], dict) else "/".join(map(str, sorted(set(r["seeds"].values()))))
+        rows.append(f"| {label} | {seeds} x {r['iters']} | {r['metric']} | "
                     f"{v.get('icvp vs wgan-gp', 'n/a')} | {v.get('icvp vs wgan', 'n/a')} |")
     return "\n".join(rows) if len(rows) > 6 else "(no comparison ran)"
 

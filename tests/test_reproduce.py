@@ -69,17 +69,30 @@ def test_reproduce_smoke_writes_every_figure_and_report(tmp_path, shared_data):
         for key in ("profile", "iterations", "seeds", "dataset", "hardware", "torch", "date", "git_commit"):
             assert key in record, f"{name}.json lacks {key}"
         assert record["profile"] == "smoke"
+    P = PROFILES["smoke"]
+    for name, prefix in (("04_toy_w1_curves", "toy"), ("05_mnist_curves", "mnist"), ("06_celeba_curves", "celeba")):
+        record = json.loads((fig / f"{name}.json").read_text())
+        assert record["iterations"] == P[f"{prefix}_iters"], name  # the profile's values, not just present
     summary = (rep / "summary.md").read_text()
     assert "profile `smoke`" in summary
     table = summary.split("## Verdicts on the paper's claim")[1].split("\n## ")[0]
-    for dataset in PROFILES["smoke"]["toy_datasets"] + ["mnist", "celeba"]:
-        row = next(line for line in table.splitlines() if line.startswith(f"| {dataset} |"))
-        assert row.count("faster") + row.count("not distinguishable") >= 2, row
+    from ganlib import compare as C
+
+    for path in sorted((runs / "smoke").glob("*/results.json")):
+        r = json.loads(path.read_text())
+        if "paired" not in r:
+            continue
+        row = next(line for line in table.splitlines() if line.startswith(f"| {r['dataset']} |"))
+        for comp, v in r["paired"].items():
+            base = comp.split(" vs ")[1]
+            a, b = r["per_method"]["icvp"]["auc"], r["per_method"][base]["auc"]
+            again = C.paired_verdict(a, b, r["delta"])["text"]  # the cell, recomputed from results.json
+            assert v["auc"]["text"] == again and (again in row or base not in ("wgan-gp", "wgan")), (comp, row)
     for dataset in PROFILES["smoke"]["toy_datasets"] + ["mnist", "celeba"]:
         section = summary.split(f"## {dataset}:")[1].split("\n## ")[0]
         for m in METHODS:
             assert f"\n| {m} |" in section or f"\n| {m} (" in section, f"{dataset}: no row for {m}"
-        assert "Verdict" in section
+        assert "Verdicts (paired by seed" in section
 
 
 def test_verdict_table_reads_every_comparison(tmp_path):
@@ -88,10 +101,10 @@ def test_verdict_table_reads_every_comparison(tmp_path):
     assert verdict_table(tmp_path) == "(no comparison ran)"
     (tmp_path / "mnist").mkdir()
     (tmp_path / "mnist" / "results.json").write_text(json.dumps(
-        {"dataset": "mnist", "seeds": 2, "iters": 100, "metric": "fid",
-         "verdicts": {"icvp vs wgan-gp": "faster (x)", "icvp vs wgan": "not faster (y)"}}))
+        {"dataset": "mnist", "seeds": {"icvp": 2, "wgan-gp": 2, "wgan": 2}, "iters": 100, "metric": "fid",
+         "verdicts": {"icvp vs wgan-gp": "faster (x)", "icvp vs wgan": "slower (y)"}}))
     (tmp_path / "tuning").mkdir()  # a sweep's results: no verdicts, not a comparison
     (tmp_path / "tuning" / "results.json").write_text(json.dumps({"dataset": "8gaussians", "configs": []}))
     table = verdict_table(tmp_path)
-    assert "| mnist | 2 x 100 | fid | faster (x) | not faster (y) |" in table
+    assert "| mnist | 2 x 100 | fid | faster (x) | slower (y) |" in table
     assert "8gaussians" not in table
