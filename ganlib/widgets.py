@@ -245,6 +245,7 @@ class LambdaExplorer:
         self.stop_button = W.Button(description="stop", icon="stop", button_style="danger", disabled=True)
         self.progress = W.IntProgress(value=0, min=0, max=1, description="progress", style=style)
         self.status = W.Label("")
+        self.status.add_class("ganlib-status")  # so that a browser check finds it among the labels
         self.train_image = W.Image(format="png")
         self.conclusion = W.HTML("")  # what the last training shows, or why it cannot show it
         self.train_button.on_click(lambda _: self.train())

@@ -84,7 +84,7 @@ def main(argv=None) -> int:
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=args.chromium, args=CHROMIUM_FLAGS, headless=True)
-            page = browser.new_page(viewport={"width": 1500, "height": 1100})
+            page = browser.new_page(viewport={"width": 1500, "height": 2800})  # tall: the explorer fits whole
             url = f"http://127.0.0.1:{port}/lab/tree/{NOTEBOOK}?token={token}"
             for _ in range(60):  # the server takes a few seconds to come up
                 try:
@@ -162,7 +162,7 @@ def main(argv=None) -> int:
             cells.nth(1).locator("select").nth(1).select_option("distance")
 
             # the train button: a full short run, then a run stopped with the stop button
-            status = cells.nth(1).locator(".widget-label, .jupyter-widget-label").last
+            status = cells.nth(1).locator(".ganlib-status").first
             box = cells.nth(1).locator(".widget-inline-hbox, .jupyter-widget-inline-hbox").filter(
                 has_text="train iterations").locator("input").first
             box.fill(str(args.iters))

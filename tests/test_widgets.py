@@ -240,7 +240,7 @@ def test_background_thread_can_be_stopped(ex):
     while ex.progress.value < 2 and time.time() < deadline:
         time.sleep(0.05)
     ex.stop()
-    ex.join(timeout=60)
+    ex.join(timeout=600)  # returns as soon as the thread ends: a generous bound for a loaded machine
     assert not ex.running and ex.error is None
     assert ex.results["icvp"]["stopped"] and ex.results["icvp"]["iters"][-1] < 500
 
