@@ -86,7 +86,8 @@ def scrub_paths(executed) -> Path:
     text = executed.read_text()
     meta = json.loads(text).get("metadata", {}).get("papermill", {})
     nb_dir = Path(meta["input_path"]).parent if meta.get("input_path") else executed.parent
-    executed.write_text(scrub_text(text, path_replacements(nb_dir, meta.get("parameters"))))
+    folders = {**(meta.get("parameters") or {}), "reports_dir": str(executed.parent.resolve())}
+    executed.write_text(scrub_text(text, path_replacements(nb_dir, folders)))
     return executed
 
 
