@@ -455,6 +455,7 @@ class LambdaExplorer:
         self._stop.clear()
         self.error = None
         self.conclusion.value = ""
+        self.train_button.disabled, self.stop_button.disabled = True, False  # at once, not when the thread starts
         if blocking:
             self._job()
             return None

@@ -30,6 +30,8 @@ def explorer():
 
 @pytest.fixture
 def ex(explorer):
+    explorer.stop()
+    explorer.join(timeout=600)  # a background run of an earlier test must not answer "already training"
     explorer.reset()
     return explorer
 
