@@ -65,8 +65,9 @@ def _rows_without_time(path):
     [
         (dict(method="icvp", dataset="8gaussians", width=64, warmup=20), 10),  # warm-up ends before the resume
         (dict(method="icvp", dataset="digits", width=8, batch_size=16, warmup=5), 3),
+        (dict(method="wgan-gp", dataset="8gaussians", width=32), 4),  # draws eps from the global RNG
     ],
-    ids=["8gaussians", "digits"],
+    ids=["8gaussians", "digits", "wgan-gp"],
 )
 def test_resume_is_exact(tmp_path, kw, n):
     a, b = tmp_path / "a", tmp_path / "b"
@@ -236,9 +237,17 @@ def test_same_seed_same_networks_and_streams_across_methods():
         for net in ("G", "D"):
             a, b = getattr(run, net).state_dict(), getattr(ref, net).state_dict()
             assert all(torch.equal(a[k], b[k]) for k in a), f"{m}: {net} differs from icvp's at iteration 0"
-    # wgan-gp draws its interpolation coefficients from the global RNG; the shared streams must not move
-    for run in runs.values():
+    # wgan-gp draws its interpolation coefficients from the global RNG; the shared streams must not move:
+    # the real batches that training feeds the critic are the same for every method
+    seen = {m: [] for m in runs}
+    for m, run in runs.items():
+        loss = run.method.critic_loss
+        run.method.critic_loss = lambda critic, real, fake, m=m, loss=loss: (seen[m].append(real.clone()),
+                                                                              loss(critic, real, fake))[1]
         run.step()
+        run.step()
+    for m in runs:
+        assert len(seen[m]) == 10 and all(torch.equal(x, y) for x, y in zip(seen[m], seen["icvp"])), m
     batches = {m: run.data.sample(7, generator=run.data_rng) for m, run in runs.items()}
     noises = {m: torch.randn(3, generator=run.noise_rng) for m, run in runs.items()}
     for m in runs:
