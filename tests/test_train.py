@@ -213,8 +213,9 @@ def exact_w1(G, latent_dim, n=500, seed=1234) -> float:
 @pytest.mark.parametrize("method", ["wgan", "wgan-gp", "icvp", "icvp-eps", "icvp-lambda"])
 def test_training_lowers_exact_w1(method):
     # 80 generator iterations with 128-wide MLPs (default optimisers and learning rates, wgan's 5e-5
-    # RMSprop included, no lr raised): W1 starts near 1.39 and ended between 0.73 and 1.08 for every
-    # method on seeds 0, 1, 2, 5, 7 (worst drop 0.31), so the 0.05 margin is safe.
+    # RMSprop included, no lr raised): W1 starts near 1.39 and dropped by 0.42 to 0.58 for every method on
+    # seeds 0 and 1 (paired streams, measured 2026-11-29), so a drop of 0.25 is asked: a method that learns
+    # at half that pace fails.
     cfg = Config(method=method, iters=80, width=128, seed=0, **TOY)
     run = Run(cfg)
     before = exact_w1(run.G, run.cfg.latent_dim)
@@ -223,7 +224,7 @@ def test_training_lowers_exact_w1(method):
     run = train(cfg)
     after = exact_w1(run.G, run.cfg.latent_dim)
     assert exact_w1(Run(cfg).G, run.cfg.latent_dim) == before  # same start: the comparison is fair
-    assert after < before - 0.05, f"{method}: W1 {before:.3f} -> {after:.3f}"
+    assert after < before - 0.25, f"{method}: W1 {before:.3f} -> {after:.3f}"
 
 
 # ---------------------------------------------------------------------------------------------

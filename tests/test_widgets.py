@@ -9,7 +9,7 @@ import json
 import numpy as np
 import pytest
 
-pytest.importorskip("ipywidgets")
+import ipywidgets  # noqa: F401  (a hard dependency: a broken install must fail, not skip)
 
 from ganlib.methods import ICVPSchedule, make_lambda_schedule  # noqa: E402
 from ganlib.widgets import (  # noqa: E402
