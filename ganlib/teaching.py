@@ -317,6 +317,11 @@ def training_conclusion(results: dict) -> str:
                      (f" and came within {FLOOR_FACTOR:g}x the floor at iteration {reached[name]}"
                       if reached[name] is not None else ""))
     text = "; ".join(parts) + f" (real-vs-real floor {floor:.3f})."
+    r = [row["r_t"] for row in runs.get("icvp", {}).get("log", []) if row.get("r_t") is not None]
+    if r and min(r) > NEAR_ONE:
+        text += (f" ICVP's r_t never fell below {NEAR_ONE:g} (the warm-up or a distance that did not fall kept it "
+                 f"at its start), so it ran as it starts throughout: lambda_max, and the penalty point of r_t = 1 (on the "
+                 f"fakes in deterministic mode, WGAN-GP's whole segment in band mode).")
     done = {k: v for k, v in reached.items() if v is not None}
     if not done:
         n = max(r["iters"][-1] for r in runs.values())

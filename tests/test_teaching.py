@@ -151,6 +151,9 @@ def test_training_conclusion():
     res = {"floor": 0.1, "icvp": {"iters": [1, 10, 20], "w1": [1.0, 0.5, 0.3]},
            "wgan-gp": {"iters": [1, 10, 20], "w1": [1.0, 0.6, 0.4]}}
     assert "too short to converge" in T.training_conclusion(res)
+    assert "never fell below" not in T.training_conclusion(res)
+    res["icvp"]["log"] = [{"r_t": 1.0}, {"r_t": 0.95}]
+    assert "r_t never fell below 0.9" in T.training_conclusion(res)
     res["icvp"]["w1"][-1], res["wgan-gp"]["w1"][1:] = 0.15, [0.19, 0.12]
     text = T.training_conclusion(res)
     assert "wgan-gp first reached 2x the floor" in text and "at iteration 10" in text and "anecdote" in text
