@@ -1,13 +1,13 @@
-"""Sweeps: resume without redoing trials, failures recorded, bad configs refused, seeded random search."""
+"""Sweeps: resume without redoing trials, failures recorded, bad configs refused, seeded random search;
+the tuning study's verdicts, paired by seed.  Several worker processes: tests/test_sweep_workers.py."""
 
 import json
 import os
-import subprocess
-import sys
+import statistics
 
 import pytest
 
-from ganlib import sweep
+from ganlib import sweep, tuning
 from ganlib.train import train as real_train
 
 TINY = {"width": 16, "batch_size": 32, "eval_samples": 100}
@@ -82,30 +82,11 @@ def test_interrupted_trial_is_requeued_and_resumes_from_its_checkpoint(tmp_path,
     monkeypatch.setattr(sweep, "train", interrupting)
     with pytest.raises(KeyboardInterrupt):
         sweep.run_sweep(s, out, log=None)
-    assert statuses(out) == {"c000-s0": "finished", "c001-s0": "waiting"}
+    assert statuses(out) == {"c000-s0": "finished", "c001-s0": "interrupted"}
     steps.clear()
     sweep.run_sweep(s, out, log=None)
     assert statuses(out) == {"c000-s0": "finished", "c001-s0": "finished"}
     assert steps == [("c001-s0", 5), ("c001-s0", 6)]  # continued from the checkpoint at iteration 4
-
-
-def test_lost_worker_trial_is_requeued(tmp_path, counting):
-    out = tmp_path / "s"
-    plan = sweep.load_spec(spec(grid={"lr_g": [1e-3]}, seeds=1))
-    study = sweep.open_study(plan, out)
-    trial = sweep._pop(study)  # a worker took the trial ...
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()  # ... and was killed: its process is gone
-    trial.set_user_attr("host", __import__("socket").gethostname())
-    trial.set_user_attr("pid", dead.pid)
-    assert statuses_from(plan, study) == {"c000-s0": "running"}
-    sweep.run_sweep(plan, out, log=None)
-    assert counting == ["c000-s0"]
-    assert statuses(out) == {"c000-s0": "finished"}
-
-
-def statuses_from(plan, study):
-    return {r["key"]: r["status"] for r in sweep.results(plan, study)}
 
 
 def test_diverging_and_failing_trials_are_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
@@ -177,24 +158,78 @@ def test_random_search_with_a_seed_is_reproducible(tmp_path):
     plan = sweep.load_spec({**s, "trials": 2, "seeds": 1, "base": TINY})
     sweep.run_sweep(plan, tmp_path / "r", log=None)
     study = sweep.open_study(plan, tmp_path / "r")
-    assert [t.params for t in study.get_trials()] == plan.configs
+    assert [{k: v for k, v in t.params.items() if k not in ("config", "seed")} for t in study.get_trials()] == \
+        plan.configs
+    assert [(t.params["config"], t.params["seed"]) for t in study.get_trials()] == [(0, 0), (1, 0)]
 
 
-def test_verdict_rule():
-    assert sweep.compare_scores([1.0, 1.1, 0.9], [2.0, 2.1, 1.9])["verdict"] == "holds"
-    assert sweep.compare_scores([2.0, 2.1, 1.9], [1.0, 1.1, 0.9])["verdict"] == "does not hold"
-    assert sweep.compare_scores([1.0, 2.0], [1.2, 2.2])["verdict"] == "not distinguishable"
-    assert sweep.compare_scores([1.0], [2.0])["verdict"] == "not distinguishable"  # one seed: no spread known
-    summary = {"name": "x", "configs": [
-        {"params": {"optimizer": o}, "settings": {"optimizer": o}, "scores": s, "diverged": 0, "failed": 0, "seeds": 3,
-         **dict(zip(("mean", "sd", "n"), sweep._mean_sd(s)))}
-        for o, s in (("adam", [1.0, 1.1, 0.9]), ("rmsprop", [1.05, 1.0, 1.1]), ("sgd", [3.0, 3.2, 2.9]))]}
-    claim = {"kind": "better", "a": {"optimizer": "adam"}, "b": [{"optimizer": "rmsprop"}, {"optimizer": "sgd"}]}
-    assert sweep.judge(summary, claim)["verdict"] == "not distinguishable"
-    assert sweep.judge(summary, {**claim, "b": {"optimizer": "sgd"}})["verdict"] == "holds"
-    assert sweep.judge(summary, {"kind": "better", "a": {"optimizer": "sgd"}, "b": {"optimizer": "adam"}})[
-        "verdict"] == "does not hold"
-    assert sweep.judge(summary, {"kind": "matters", "factor": "optimizer"})["verdict"] == "holds"
+def config(label, scores, seed_start=0, **settings):
+    """A sweep summary's entry for one configuration, with its scores by seed (None: not finished)."""
+    done = [x for x in scores if x is not None]
+    mean, sd, n = statistics.mean(done), statistics.stdev(done) if len(done) > 1 else None, len(done)
+    return {"params": {"optimizer": label, **settings}, "settings": {"optimizer": label, **settings},
+            "by_seed": {seed_start + i: x for i, x in enumerate(scores)}, "scores": done, "mean": mean, "sd": sd,
+            "n": n, "seeds": len(scores), "diverged": 0, "failed": scores.count(None)}
+
+
+def test_tuning_verdicts_are_paired_by_seed():
+    # seed-to-seed spread is large, but a is lower than b on every seed by about 0.1: paired, that decides
+    a, b = config("adam", [1.0, 2.0, 3.0]), config("sgd", [1.12, 2.09, 3.11])
+    summary = {"name": "x", "metric": "w1", "configs": [a, b]}
+    claim = {"kind": "better", "a": {"optimizer": "adam"}, "b": {"optimizer": "sgd"}}
+    v = tuning.judge(summary, claim)
+    assert v["verdict"] == "holds" and "3 paired seeds" in v["detail"]
+    assert tuning.judge(summary, {**claim, "a": claim["b"], "b": claim["a"]})["verdict"] == "does not hold"
+    assert tuning.judge(summary, {"kind": "matters", "factor": "optimizer"})["verdict"] == "holds"
+    # equal within the margin (5% of the mean score) on every seed: the claim does not hold, and it says why
+    same = {**summary, "configs": [a, config("sgd", [1.001, 1.999, 3.0])]}
+    v = tuning.judge(same, claim)
+    assert v["verdict"] == "does not hold" and "equivalent within" in v["detail"]
+    assert tuning.judge(same, {"kind": "matters", "factor": "optimizer"})["verdict"] == "does not hold"
+    # differences of opposite sign: inconclusive, with the seeds that would decide
+    mixed = {**summary, "configs": [a, config("sgd", [1.5, 1.6, 3.4])]}
+    v = tuning.judge(mixed, claim)
+    assert v["verdict"] == "inconclusive" and "seeds would decide" in v["detail"]
+    # a failed seed is left out of the pairs and counted; one pair gives no spread
+    v = tuning.judge({**summary, "configs": [config("adam", [1.0, None, None]), b]}, claim)
+    assert v["verdict"] == "inconclusive" and "2 seed(s) not finished on both sides" in v["detail"]
+    # groups run on different seeds are not paired: no verdict, and it says so
+    apart = {**summary, "configs": [a, config("sgd", [1.12, 2.09, 3.11], seed_start=100)]}
+    v = tuning.judge(apart, claim)
+    assert v["verdict"] == "inconclusive" and "different seeds" in v["detail"]
+
+
+def test_matters_most_pairs_the_effects_by_seed():
+    big = {"name": "lr", "metric": "w1", "configs": [config("adam", [1.0, 2.0, 3.0], lr_g=0.001),
+                                                     config("adam", [2.0, 3.1, 3.9], lr_g=0.01)]}
+    small = {"name": "opt", "metric": "w1", "configs": [a := config("adam", [1.0, 2.0, 3.0]),
+                                                        config("sgd", [1.1, 2.2, 3.1])]}
+    claim = {"kind": "matters_most", "factor": "lr_g", "claim": "lr matters most"}
+    assert a["mean"] == 2.0
+    assert tuning.judge(big, claim, {"opt": (small, "optimizer")})["verdict"] == "holds"
+    assert tuning.judge(small, {**claim, "factor": "optimizer"}, {"lr": (big, "lr_g")})["verdict"] == "does not hold"
+
+
+def sensitivity(factor):
+    """A method x ``factor`` sweep summary: icvp 0.3 lower than wgan-gp on every seed and level, plus seed spread."""
+    rows = []
+    for method, shift in (("icvp", 0.0), ("wgan-gp", 0.3)):
+        for level, base in ((0.01, 1.0), (1.0, 1.5)):
+            by_seed = {s: base + shift + 0.1 * s + 0.01 * (s * s % 3) for s in range(3)}
+            rows.append({"params": {"method": method, factor: level}, "settings": {"method": method, factor: level},
+                         "by_seed": by_seed, "mean": statistics.mean(by_seed.values()),
+                         "sd": statistics.stdev(by_seed.values()), "diverged": 0, "failed": 0, "seeds": 3, "n": 3})
+    return {"name": "s", "metric": "w1", "spec": {"iters": 80}, "configs": rows}
+
+
+def test_fragility_verdict_states_its_budget_and_points_at_the_long_study():
+    v = tuning.fragility_verdict(sensitivity("lambda_max"), "lambda_max")
+    assert v["verdict"] == "holds", v["detail"]
+    assert v["detail"].startswith("at 80 generator iterations")
+    assert "results/long/toy-lambda10" in v["detail"] and "09_long_study" in v["detail"]
+    assert "results/long" not in tuning.fragility_verdict(sensitivity("lr_g"), "lr_g")["detail"]
+    assert tuning.fragility_verdict(sensitivity("lambda_max"), "lambda_max", "wgan-gp", "icvp")["verdict"] == \
+        "does not hold"
 
 
 def test_two_workers_share_the_queue_without_running_a_trial_twice(tmp_path):
@@ -204,26 +239,29 @@ def test_two_workers_share_the_queue_without_running_a_trial_twice(tmp_path):
     assert all(r["status"] == "finished" for r in summary["rows"])
     trials = sweep.open_study(plan, out).get_trials()
     assert sorted(t.user_attrs["key"] for t in trials) == sorted(r["key"] for r in summary["rows"])  # once each
-    assert os.getpid() not in {t.user_attrs["pid"] for t in trials}  # trained by the worker processes
+    pids = {int(t.user_attrs["worker"].rsplit(":", 1)[1]) for t in trials}
+    assert os.getpid() not in pids  # trained by the worker processes
 
 
 def test_example_sweeps_and_every_tip_are_valid_for_every_profile():
     from pathlib import Path
 
-    for path in sorted((Path(sweep.ROOT) / "sweeps").glob("*.json")):
+    for path in sorted((Path(tuning.ROOT) / "sweeps").glob("*.json")):
         if path.name != "tips.json":
             assert sweep.load_spec(path).configs
-    doc = sweep.load_tips()
-    for profile in sweep.TUNING_PROFILES:
+    doc = tuning.load_tips()
+    for profile in tuning.TUNING_PROFILES:
         for tip in doc["tips"]:
-            plan = sweep.load_spec(sweep.tip_spec(tip, doc, profile))
-            fake = {"name": plan.name, "configs": [
-                {"params": p, "settings": plan.settings(i), "scores": [1.0, 1.0], "mean": 1.0, "sd": 0.0, "n": 2,
-                 "seeds": 2, "diverged": 0, "failed": 0} for i, p in enumerate(plan.configs)]}
+            plan = sweep.load_spec(tuning.tip_spec(tip, doc, profile))
+            fake = {"name": plan.name, "metric": "w1", "configs": [
+                {"params": p, "settings": plan.settings(i), "scores": [1.0, 1.0], "by_seed": {0: 1.0, 1: 1.0},
+                 "mean": 1.0, "sd": 0.0, "n": 2, "seeds": 2, "diverged": 0, "failed": 0}
+                for i, p in enumerate(plan.configs)]}
             for claim in tip["claims"]:
                 if claim["kind"] == "better" and claim["a"] != "best":  # selectors name configurations of the grid
-                    assert sweep.judge(fake, claim)["verdict"] == "not distinguishable"
-        P = sweep.TUNING_PROFILES[profile]
-        specs = sweep.sensitivity_specs(profile)
+                    v = tuning.judge(fake, claim)  # equal scores on every seed: equivalent, so no claim holds
+                    assert v["verdict"] == "does not hold" and "equivalent" in v["detail"]
+        P = tuning.TUNING_PROFILES[profile]
+        specs = tuning.sensitivity_specs(profile)
         assert len(sweep.load_spec(specs["lambda_max"]).configs) == 4 * len(P["lambdas"])
         assert len(sweep.load_spec(specs["lr_g"]).configs) == 4 * len(P["lrs"])
