@@ -11,6 +11,7 @@ starts over).
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
 from pathlib import Path
@@ -258,9 +259,9 @@ def write_summary(reports: Path, runs: Path, profile: str, status: dict, seconds
             lines += ["", f"**{rec['label']}**: {rec['why']}"]
     lines += study_section(profile, runs, results_root)
     lines += ["", verdict_table(runs)]
-    for summary in sorted(runs.glob("**/summary.md")):
+    for summary in sorted(runs.glob("*/summary.md")):  # the notebooks' comparisons (a study's are above)
         text, label = summary.read_text().strip(), comparison_label(summary.parent)
-        lines += ["", text.replace(f"## {summary.parent.name}:", f"## {label}:", 1) if label else text]
+        lines += ["", re.sub(r"^## [^:\n]+:", lambda _: f"## {label}:", text, count=1) if label else text]
     path = reports / "summary.md"
     path.write_text("\n".join(lines) + "\n")
     return path

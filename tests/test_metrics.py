@@ -155,7 +155,8 @@ def test_classifier_cache_hit_and_key(mnist, classifier, monkeypatch):
     assert M.classifier_key(relabelled) != M.classifier_key(mnist)
 
 
-def test_classifier_on_digits_trains_without_touching_global_rng():
+def test_classifier_on_digits_trains_without_touching_global_rng(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANLIB_CACHE", str(tmp_path))  # an empty cache: other tests may have trained one
     digits = load_dataset("digits")
     state = torch.get_rng_state()
     clf = M.get_classifier(digits)
