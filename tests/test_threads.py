@@ -113,3 +113,15 @@ def test_train_counts_itself_while_it_trains(registry):
 def test_budget_refuses_bad_worker_counts():
     with pytest.raises(ValueError, match="workers must be an integer >= 1; got 0"):
         threads.budget(0)
+
+
+def _threads_here(_):
+    import torch
+
+    return torch.get_num_threads()
+
+
+def test_worker_pool_gives_each_worker_its_share_of_the_cores():
+    with threads.worker_pool(2) as pool:
+        got = pool.map(_threads_here, range(2))
+    assert got == [max(1, threads.cores() // 2)] * 2
