@@ -83,7 +83,7 @@ STUDIES = {
              "8 Gaussians at the published toy lambda (0.1)"),
     ],
     "smoke": [  # the same shape in seconds: tests, nbval and the committed fixture
-        Part("mnist", "digits", {"wgan-gp": 2, "icvp": 2, "wgan": 2}, 6, 2,
+        Part("digits", "digits", {"wgan-gp": 2, "icvp": 2, "wgan": 2}, 6, 2,
              {"width": 8, "metrics": ["fid", "modes"], "eval_samples": 200}, "digits, tiny"),
         Part("toy-lambda10", "8gaussians", {"wgan-gp": 3, "icvp": 3}, 20, 4,
              {"width": 32, "eval_samples": 200, "lambda_max": 10.0}, "8 Gaussians, tiny"),

@@ -38,12 +38,12 @@ def test_jobs_skip_what_the_store_holds_and_the_rest_is_planned(tmp_path):
     store = tmp_path / "results"
     shutil.copytree(FIXTURE, store)
     assert S.jobs("smoke", tmp_path / "runs", store) == []
-    victim = C.run_dir(S.results_dir("smoke", store) / "mnist", "icvp", 1)
+    victim = C.run_dir(S.results_dir("smoke", store) / "digits", "icvp", 1)
     shutil.rmtree(victim)
     todo = S.jobs("smoke", tmp_path / "runs", store)
-    assert [j["name"] for j in todo] == ["mnist/icvp-seed1"]
+    assert [j["name"] for j in todo] == ["digits/icvp-seed1"]
     assert todo[0]["cfg"]["seed"] == 1 and todo[0]["cfg"]["method"] == "icvp"
-    assert S.missing("smoke", store) == ["mnist/icvp-seed1"]
+    assert S.missing("smoke", store) == ["digits/icvp-seed1"]
 
 
 def test_export_thins_the_log_and_keeps_the_last_row(tmp_path):
@@ -90,11 +90,11 @@ def test_reproduce_from_results_rebuilds_figures_in_under_a_minute_without_train
     assert out.returncode == 0, out.stdout + out.stderr
     print(f"reproduce --from-results: {seconds:.1f} s")
     names = sorted(p.name for p in (tmp_path / "figures").glob("*.png"))
-    assert names == ["smoke_mnist_curves.png", "smoke_mnist_samples.png", "smoke_paired_verdicts.png",
+    assert names == ["smoke_digits_curves.png", "smoke_digits_samples.png", "smoke_paired_verdicts.png",
                      "smoke_toy_budget.png"]
     record = json.loads((tmp_path / "figures" / "smoke_paired_verdicts.json").read_text())
     assert record["profile"] == "smoke" and record["rebuilt_from_store"] is True
-    assert record["trained_on"]["mnist"]["runs"] == 6
+    assert record["trained_on"]["digits"]["runs"] == 6
     assert not list((tmp_path / "runs").rglob("checkpoint.pt")), "nothing may be trained"
     summary = (tmp_path / "reports" / "summary.md").read_text()
     assert "The `smoke` study" in summary and "icvp vs wgan-gp" in summary
