@@ -138,7 +138,8 @@ def write_index(reports_dir, figures_dir, status: dict | None = None, profile: s
              f"<h1>Executed notebooks{' (profile ' + esc(profile) + ')' if profile else ''}</h1>", "<ul>"]
     for page in sorted(reports.glob("[0-9][0-9]_*.html")):
         err = (status or {}).get(page.stem + ".ipynb")
-        note = f" <span class='failed'>FAILED: {esc(err)}</span>" if err else ""
+        skipped = bool(err) and err.startswith("skipped: ")  # data absent: ganlib.reproduce.outcome
+        note = "" if not err else f" <span>{esc(err)}</span>" if skipped else f" <span class='failed'>FAILED: {esc(err)}</span>"
         parts.append(f"<li><a href='{esc(rel(page))}'>{esc(page.stem)}</a> "
                      f"(<a href='{esc(rel(page.with_suffix('.ipynb')))}'>notebook</a>){note}</li>")
     parts.append("</ul>")
