@@ -350,7 +350,8 @@ def summary_markdown(r: dict) -> str:
     metric, methods = r["metric"], r["methods"]
     n_seeds = seeds_of(methods, r["seeds"])
     env = r["environment"]
-    seeds_txt = (f"{n_seeds[methods[0]]} seeds" if len(set(n_seeds.values())) == 1
+    one = n_seeds[methods[0]]
+    seeds_txt = (f"{one} seed{'s' if one != 1 else ''}" if len(set(n_seeds.values())) == 1
                  else "seeds " + ", ".join(f"{m} {n}" for m, n in n_seeds.items()))
     lines = [
         f"## {r['dataset']}: {', '.join(methods)}; {seeds_txt}, {r['iters']} generator iterations",
