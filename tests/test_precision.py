@@ -149,7 +149,10 @@ def test_bf16_runs_the_networks_in_bf16_and_the_penalty_in_fp32():
     with run.autocast():
         assert run.D(x).dtype == torch.bfloat16  # autocast is on for the networks
         norms = gradient_norm(run.D, x)
-    assert norms.dtype == torch.float32
+        loss, log = run.method.critic_loss(run.D, x, x.flip(0))
+        w_fp32 = run.D(x).float().mean() - run.D(x.flip(0)).float().mean()  # the means taken in fp32
+    assert norms.dtype == torch.float32 and loss.dtype == torch.float32
+    assert float(log["w_t"]) == float(w_fp32)
     rows = [run.step() for _ in range(3)]
     assert all(math.isfinite(r[k]) for r in rows for k in ("d_loss", "g_loss", "penalty", "grad_norm"))
     fp32 = Run(Config(iters=3, **TOY, **CASES["icvp"]))
