@@ -60,15 +60,19 @@ class Part:
 _MNIST = {"width": 16, "metrics": ["fid", "modes"], "eval_samples": 2000, "sample_at": [200, 1000]}
 _TOY = {"eval_samples": 1000}  # the published toy model: MLP 3 x 512, batch 256, Adam 1e-4
 
+_TOY_PARTS = [  # the lambda study on 8 Gaussians, in the long and the gpu profiles
+    Part("toy-lambda10", "8gaussians", {"wgan-gp": 5, "icvp": 5, "icvp-eps": 3, "icvp-lambda": 3}, 1000, 25,
+         {**_TOY, "lambda_max": 10.0},
+         "8 Gaussians at the image lambda (10): is icvp less fragile, and which half of it does the work?"),
+    Part("toy-lambda0.1", "8gaussians", {"wgan-gp": 5, "icvp": 5}, 1000, 25, {**_TOY, "lambda_max": 0.1},
+         "8 Gaussians at the published toy lambda (0.1)"),
+]
+
 STUDIES = {
     "long": [
         Part("mnist", "mnist", {"wgan-gp": 5, "icvp": 5, "wgan": 3}, 2000, 10, _MNIST,
              "MNIST at the published settings: does icvp reach a given FID sooner than wgan-gp and wgan?"),
-        Part("toy-lambda10", "8gaussians", {"wgan-gp": 5, "icvp": 5, "icvp-eps": 3, "icvp-lambda": 3}, 1000, 25,
-             {**_TOY, "lambda_max": 10.0},
-             "8 Gaussians at the image lambda (10): is icvp less fragile, and which half of it does the work?"),
-        Part("toy-lambda0.1", "8gaussians", {"wgan-gp": 5, "icvp": 5}, 1000, 25, {**_TOY, "lambda_max": 0.1},
-             "8 Gaussians at the published toy lambda (0.1)"),
+        *_TOY_PARTS,
     ],
     "gpu": [  # one H200, scripts/device_run.sh: MNIST at the paper's width (64) and the toy lambda study of "long"
         Part("mnist", "mnist", {"wgan-gp": 5, "icvp": 5, "wgan": 3}, 5000, 10,
@@ -76,11 +80,7 @@ STUDIES = {
              "MNIST at the published settings and width 64 (the reference DCGAN); generator iterations: as many of "
              "the paper's 20,000 as fit in 9 minutes (an estimate until a device run measures it: "
              "scripts/device_run.py calibrates, and this number is set to the one it ran)"),
-        Part("toy-lambda10", "8gaussians", {"wgan-gp": 5, "icvp": 5, "icvp-eps": 3, "icvp-lambda": 3}, 1000, 25,
-             {**_TOY, "lambda_max": 10.0},
-             "8 Gaussians at the image lambda (10): is icvp less fragile, and which half of it does the work?"),
-        Part("toy-lambda0.1", "8gaussians", {"wgan-gp": 5, "icvp": 5}, 1000, 25, {**_TOY, "lambda_max": 0.1},
-             "8 Gaussians at the published toy lambda (0.1)"),
+        *_TOY_PARTS,
     ],
     "smoke": [  # the same shape in seconds: tests, nbval and the committed fixture
         Part("digits", "digits", {"wgan-gp": 2, "icvp": 2, "wgan": 2}, 6, 2,
