@@ -319,9 +319,13 @@ def run_sweep(spec, out=None, workers: int = 1, storage: str | None = None, max_
             for p in procs:
                 p.join()
             raise
-        for p in procs:
-            if p.exitcode:
-                log(f"worker {p.pid} ended with exit code {p.exitcode}; another worker or the next run retries its trial")
+        dead = [f"worker {p.pid} ended with exit code {p.exitcode}" for p in procs if p.exitcode]
+        summary = summarise(write_results(plan, study, out))
+        pending = sum(c["pending"] for c in summary["configs"])
+        if dead and pending and max_trials is None:
+            raise RuntimeError(f"{'; '.join(dead)}, and {pending} planned trials are not done: run the sweep again "
+                               "to resume them (a killed worker's trial continues from its checkpoint)")
+        return summary
     return summarise(write_results(plan, study, out))
 
 
