@@ -10,9 +10,10 @@ ganlib processes share the cores:
   every process can count the others (:func:`sharing`), and a crashed one is never counted (its lock
   dies with it);
 - every generator iteration calls :func:`rebalance` (a clock check; the folder is read at most once a
-  second): the process gets ``cores // n`` threads in every pool for ``n`` training processes, never
-  more than it had when it joined (``OMP_NUM_THREADS``, or what its caller set), and its own again
-  when it leaves.  A lone run keeps every thread it had: no slow-down;
+  second): the process gets ``free // n`` threads in every pool for ``n`` training processes, where
+  ``free`` is the cores that other programs left idle over the last second (the kernel's counters,
+  Linux), never more than it had when it joined (``OMP_NUM_THREADS``, or what its caller set), and its
+  own again when it leaves.  A lone run on an idle machine keeps every thread it had: no slow-down;
 - with one thread per pool a process has no idle threads that could spin, whatever the wait policy.
 
 Worker pools (:func:`worker_pool`) also give each worker ``cores // workers`` threads from the start
@@ -151,34 +152,78 @@ def _unregister() -> None:
 atexit.register(_unregister)
 
 
-def sharing() -> int:
-    """Ganlib processes training on this machine now (at least 1: this one)."""
+def training_pids() -> list[int]:
+    """Process ids of the ganlib processes training on this machine now (this one included if it trains)."""
     if fcntl is None or not registry().is_dir():
-        return 1
-    n = 0
+        return [os.getpid()] if _process["path"] else []
+    pids = []
     for path in registry().iterdir():
         if not path.name.isdigit():
             continue
         if path == _process["path"]:
-            n += 1
+            pids.append(int(path.name))
             continue
         try:
             with open(path) as f:
                 try:
                     fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except OSError:  # locked: its process is alive and training
-                    n += 1
+                    pids.append(int(path.name))
                     continue
                 if os.stat(path).st_ino == os.fstat(f.fileno()).st_ino:
                     path.unlink()  # left by a process that died
         except OSError:  # removed meanwhile
             continue
-    return max(n, 1)
+    return pids
+
+
+def sharing() -> int:
+    """Ganlib processes training on this machine now (at least 1: this one)."""
+    return max(len(training_pids()), 1)
+
+
+# Cores kept busy by other programs (not training ganlib processes) over the last interval, from the
+# kernel's counters: busy time of the machine minus that of the ganlib processes.  Threads beyond the
+# free cores only wait for each other (each parallel region waits for its slowest thread).
+_ticks: dict = {}
+
+
+def _machine_busy_ticks() -> int | None:
+    try:
+        t = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    except (OSError, ValueError):
+        return None  # not Linux
+    return sum(t) - t[3] - t[4]  # all but idle and iowait
+
+
+def _process_ticks(pid: int) -> int | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def other_load(pids) -> float:
+    """Cores used by programs other than ``pids`` since the last call (0 at the first, or where unknown)."""
+    now, busy = time.monotonic(), _machine_busy_ticks()
+    ours = {pid: _process_ticks(pid) for pid in pids}
+    last = dict(_ticks)
+    _ticks.update(t=now, busy=busy, ours=ours)
+    if busy is None or not last or last["busy"] is None or now <= last["t"]:
+        return 0.0
+    ganlib = sum(t - last["ours"][pid] for pid, t in ours.items()
+                 if t is not None and last["ours"].get(pid) is not None)
+    hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    return max(0.0, (busy - last["busy"] - ganlib) / hz / (now - last["t"]))
 
 
 def share(cap: int) -> int:
-    """This process's threads: its share of the cores among the training ganlib processes, at most ``cap``."""
-    return max(1, min(cap, cores() // sharing()))
+    """This process's threads: its share of the cores that other programs leave free, among the training
+    ganlib processes; at most ``cap``, at least 1."""
+    pids = training_pids()
+    free = cores() - round(other_load(pids))
+    return max(1, min(cap, free // max(len(pids), 1)))
 
 
 def join() -> None:
@@ -199,6 +244,7 @@ def join() -> None:
             _register()
         _process["depth"] += 1
     cap = torch.get_num_threads()
+    _ticks.clear()  # the load of other programs is measured from now on
     saved_env = {k: os.environ.get(k) for k in POOL_VARIABLES}
     threads = share(cap)
     handle = limit(threads)  # every pool, once: even at the cap, the other pools may have had more

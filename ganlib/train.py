@@ -22,6 +22,7 @@ import json
 import math
 import os
 import time
+import warnings
 from pathlib import Path
 
 import torch
@@ -94,6 +95,15 @@ def noise(cfg, n, device, generator=None):
     return torch.randn(n, cfg.latent_dim, device=device, generator=generator)
 
 
+def cpu_has_bf16() -> bool:
+    """Does this CPU compute bf16 natively (AVX-512 BF16 or AMX)?  Elsewhere bf16 is emulated, slower than fp32."""
+    try:
+        flags = next((line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("flags")), "")
+    except OSError:
+        return True  # not Linux: cannot tell, so do not warn
+    return any(f in flags.split() for f in ("avx512_bf16", "amx_bf16"))
+
+
 # Offsets that give each random stream of a run its own seed (the networks use ``seed`` itself).
 DATA_STREAM, NOISE_STREAM, SAMPLE_STREAM = 101, 202, 1
 
@@ -140,6 +150,9 @@ class Run:
         self.fixed_z = noise(cfg, 64, "cpu", torch.Generator().manual_seed(cfg.seed + SAMPLE_STREAM)).to(self.device)
         self.data_rng = torch.Generator().manual_seed(cfg.seed + DATA_STREAM)  # CPU: batches are indexed there
         self.noise_rng = torch.Generator(self.device).manual_seed(cfg.seed + NOISE_STREAM)
+        if cfg.precision == "bf16" and self.device.type == "cpu" and not cpu_has_bf16():
+            warnings.warn("precision bf16 on a CPU without AVX-512 BF16 or AMX is emulated and slower than fp32 "
+                          "(benchmarks/step_time.py measures it); results are valid", stacklevel=2)
 
     def autocast(self):
         """bf16 autocast for the networks with ``precision="bf16"``; nothing with fp32."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from dataclasses import asdict
 
 import pytest
@@ -143,6 +144,7 @@ def test_schedule_state_in_checkpoints_is_plain_numbers_and_continues_identicall
     assert all(torch.equal(a, b) for a, b in zip(resumed.G.state_dict().values(), straight.G.state_dict().values()))
 
 
+@pytest.mark.filterwarnings("ignore:precision bf16 on a CPU")
 def test_bf16_runs_the_networks_in_bf16_and_the_penalty_in_fp32():
     run = Run(Config(iters=3, precision="bf16", **TOY, **CASES["icvp"]))
     x = run.real_batch()
@@ -164,3 +166,16 @@ def test_bf16_runs_the_networks_in_bf16_and_the_penalty_in_fp32():
 def test_unknown_precision_names_the_accepted_ones():
     with pytest.raises(ValueError, match="unknown precision 'fp16'; accepted: fp32, bf16"):
         Config(precision="fp16").validate()
+
+
+def test_bf16_on_a_cpu_without_it_warns_that_it_is_emulated(monkeypatch):
+    import ganlib.train as gtrain
+
+    monkeypatch.setattr(gtrain, "cpu_has_bf16", lambda: False)
+    with pytest.warns(UserWarning, match="emulated and slower than fp32"):
+        Run(Config(precision="bf16", **TOY))
+    monkeypatch.setattr(gtrain, "cpu_has_bf16", lambda: True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Run(Config(precision="bf16", **TOY))
+        Run(Config(**TOY))

@@ -22,10 +22,12 @@ CHILD = "import sys, ganlib.threads as t; t.join(); print('joined', flush=True);
 
 @pytest.fixture
 def registry(tmp_path, monkeypatch):
-    """A private shared folder, 4 cores, a cap of 4 threads, and no waiting between two looks."""
+    """A private shared folder, 4 cores that other programs leave idle, a cap of 4 threads, and no waiting
+    between two looks."""
     monkeypatch.setenv("GANLIB_THREADS_DIR", str(tmp_path / "registry"))
     monkeypatch.delenv("GANLIB_THREAD_BUDGET", raising=False)
     monkeypatch.setattr(threads, "cores", lambda: 4)
+    monkeypatch.setattr(threads, "other_load", lambda pids: 0.0)
     monkeypatch.setattr(threads, "CHECK_EVERY", 0.0)
     before = torch.get_num_threads()
     torch.set_num_threads(4)
@@ -108,6 +110,26 @@ def test_train_counts_itself_while_it_trains(registry):
     assert seen == [(1, True)] * 3
     assert not (registry / str(os.getpid())).exists()
     assert torch.get_num_threads() == 4
+
+
+def test_cores_busy_with_other_programs_are_left_to_them(registry, monkeypatch):
+    """The kernel's counters: the machine was busy 3 cores x 1 s, of which this (ganlib) process 1 core."""
+    monkeypatch.undo()  # the real other_load, with fake counters
+    monkeypatch.setenv("GANLIB_THREADS_DIR", str(registry))
+    monkeypatch.setattr(threads, "cores", lambda: 4)
+    hz = os.sysconf("SC_CLK_TCK")
+    clock, machine, mine = iter([100.0, 101.0]), iter([0, 3 * hz]), iter([0, hz])
+    monkeypatch.setattr(threads.time, "monotonic", lambda: next(clock))
+    monkeypatch.setattr(threads, "_machine_busy_ticks", lambda: next(machine))
+    monkeypatch.setattr(threads, "_process_ticks", lambda pid: next(mine))
+    threads._ticks.clear()
+    assert threads.other_load([os.getpid()]) == 0.0  # the first look only starts the interval
+    assert threads.other_load([os.getpid()]) == pytest.approx(2.0)  # 3 busy cores, 1 of them ours
+    monkeypatch.setattr(threads, "other_load", lambda pids: 2.0)
+    monkeypatch.setattr(threads, "training_pids", lambda: [os.getpid()])
+    assert threads.share(4) == 2  # 4 cores, 2 taken by other programs
+    monkeypatch.setattr(threads, "other_load", lambda pids: 3.7)
+    assert threads.share(4) == 1  # never fewer than one
 
 
 def test_budget_refuses_bad_worker_counts():
