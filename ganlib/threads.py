@@ -15,6 +15,9 @@ ganlib processes share the cores:
   Linux), never more than it had when it joined (``OMP_NUM_THREADS``, or what its caller set), and its
   own again when it leaves.  A lone run on an idle machine keeps every thread it had: no slow-down;
 - with one thread per pool a process has no idle threads that could spin, whatever the wait policy.
+  So a lone run keeps the default (spinning) wait policy, which is the fastest alone: a passive one
+  must be set before the OpenMP runtime loads, and idle threads that sleep at once slow a lone run of
+  small models (the issue's measurement: ``GOMP_SPINCOUNT=1000``, 20% slower alone).
 
 Worker pools (:func:`worker_pool`) also give each worker ``cores // workers`` threads from the start
 and a passive wait policy.  ``GANLIB_THREAD_BUDGET=off`` turns the budget off (``benchmarks/
