@@ -6,13 +6,18 @@ Modules, in the order data flows through them:
 - :mod:`ganlib.data`     data sets by name (toy 2-D, digits, MNIST, Fashion-MNIST, CelebA, any folder);
 - :mod:`ganlib.models`   MLPs and DCGAN-style networks;
 - :mod:`ganlib.methods`  **the paper's logic**: gradient penalty, interpolation point, lambda schedules;
-- :mod:`ganlib.train`    one training loop, checkpoints, logs;
+- :mod:`ganlib.train`    one training loop, checkpoints, logs (paired data and noise streams per seed);
+- :mod:`ganlib.threads`  one thread budget per process, so that ganlib processes share the cores fairly;
 - :mod:`ganlib.metrics`  metrics independent of the critic (exact W1, classifier FID, sliced Wasserstein);
-- :mod:`ganlib.compare`  the convergence protocol and the verdict on the paper's claim;
-- :mod:`ganlib.plots`    every figure;
+- :mod:`ganlib.compare`  the convergence protocol and the one verdict rule (paired by seed, 95% interval);
+- :mod:`ganlib.study`    studies at a budget that can answer, and their committed results store (notebook 09);
+- :mod:`ganlib.plots`    the notebooks' figures; :mod:`ganlib.study_plots` the figures of a study;
+- :mod:`ganlib.teaching` the losses on screen, computed conclusions and exercise solutions (notebooks 01-04, 07);
 - :mod:`ganlib.widgets`  the interactive lambda-schedule explorer (notebook 07);
-- :mod:`ganlib.sweep`    grid and random search, the tuning study (notebook 08);
-- :mod:`ganlib.reproduce` the papermill runner and its profiles;
+- :mod:`ganlib.sweep`    grid and random search on Optuna; :mod:`ganlib.sweep_plan` its plan and results table;
+- :mod:`ganlib.tuning`   the tuning study: the seed articles' tips and the sensitivity verdicts (notebook 08);
+- :mod:`ganlib.reproduce` the papermill runner and its profiles; :mod:`ganlib.reports` offline HTML and index;
+- :mod:`ganlib.provenance` how each figure and report was made (hardware, versions, commit);
 - :mod:`ganlib.cli`      the ``ganlib`` command.
 """
 

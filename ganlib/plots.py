@@ -470,7 +470,7 @@ def divergence_share(ax, methods: dict, title=None):
 
 
 def tips_figure(tips: list, ncols: int = 4):
-    """One small :func:`sweep_bars` panel per tested tip (``ganlib.sweep.run_tips`` results)."""
+    """One small :func:`sweep_bars` panel per tested tip (``ganlib.tuning.run_tips`` results)."""
     n = len(tips)
     nrows = max(1, -(-n // ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(4 * ncols, 3.4 * nrows), squeeze=False)
