@@ -183,18 +183,22 @@ def decide(diffs, delta: float, confidence: float = CONFIDENCE) -> dict:
     - ``equivalent`` when it lies inside ``+-delta``, the stated practical margin;
     - otherwise ``inconclusive``, with ``seeds_needed``: the seeds at which the observed spread would decide.
 
-    Returns the interval's numbers with ``outcome``, ``delta`` and ``seeds_needed``.
+    An interval that excludes 0 *and* lies inside ``+-delta`` is ``lower``/``higher`` with ``within_margin``
+    set: a difference the seeds resolve but smaller than the margin that would matter in practice.
+
+    Returns the interval's numbers with ``outcome``, ``delta``, ``within_margin`` and ``seeds_needed``.
     """
-    r = {**interval(diffs, confidence), "delta": float(delta), "confidence": confidence, "seeds_needed": None}
+    r = {**interval(diffs, confidence), "delta": float(delta), "confidence": confidence, "seeds_needed": None,
+         "within_margin": False}
     if r["low"] is None:
         r["outcome"] = "inconclusive"
         r["why"] = "no finished pair" if r["n"] == 0 else "one pair gives no spread: run 2 or more seeds"
         return r
-    if r["high"] < 0:
-        r["outcome"] = "lower"
-    elif r["low"] > 0:
-        r["outcome"] = "higher"
-    elif -delta < r["low"] and r["high"] < delta:
+    inside = -delta < r["low"] and r["high"] < delta
+    if r["high"] < 0 or r["low"] > 0:
+        r["outcome"] = "lower" if r["high"] < 0 else "higher"
+        r["within_margin"] = inside
+    elif inside:
         r["outcome"] = "equivalent"
     else:
         r["outcome"] = "inconclusive"
@@ -212,6 +216,9 @@ def verdict_text(r: dict, what: str = "AUC", sign: str = SIGN, words=WORDS) -> s
     pct = round(100 * r["confidence"])
     nums = (f"{what} difference {r['mean']:.4g}, {pct}% CI [{r['low']:.4g}, {r['high']:.4g}], {r['n']} paired seeds; "
             f"{sign}")
+    if r["outcome"] in words and r.get("within_margin"):
+        return (f"{words[r['outcome']]}, by less than the margin ±{r['delta']:.3g} ({nums}; the whole interval lies "
+                "inside the margin: resolved, but too small to matter)")
     if r["outcome"] in words:
         return f"{words[r['outcome']]} ({nums})"
     if r["outcome"] == "equivalent":

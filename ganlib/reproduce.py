@@ -201,6 +201,9 @@ def reproduce(profile="quick", reports_dir=None, figures_dir=None, runs_dir=None
     return status
 
 
+NO_COMPARISON = "(no comparison ran)"
+
+
 def verdict_table(runs) -> str:
     """One row per comparison under ``runs``: the computed verdicts of ``icvp`` against each baseline."""
     rows = ["## Verdicts on the paper's claim (faster convergence of the generator)", "",
@@ -217,7 +220,7 @@ def verdict_table(runs) -> str:
         seeds = r["seeds"] if not isinstance(r["seeds"], dict) else "/".join(map(str, sorted(set(r["seeds"].values()))))
         rows.append(f"| {label} | {seeds} x {r['iters']} | {r['metric']} | "
                     f"{v.get('icvp vs wgan-gp', 'n/a')} | {v.get('icvp vs wgan', 'n/a')} |")
-    return "\n".join(rows) if len(rows) > 6 else "(no comparison ran)"
+    return "\n".join(rows) if len(rows) > 6 else NO_COMPARISON
 
 
 def study_section(profile: str, runs: Path, results_root=None) -> list[str]:
@@ -257,8 +260,11 @@ def write_summary(reports: Path, runs: Path, profile: str, status: dict, seconds
         rec = json.loads(d.read_text())
         if rec.get("stands_in_for"):
             lines += ["", f"**{rec['label']}**: {rec['why']}"]
-    lines += study_section(profile, runs, results_root)
-    lines += ["", verdict_table(runs)]
+    study = study_section(profile, runs, results_root)
+    lines += study
+    table = verdict_table(runs)
+    if not (study and table == NO_COMPARISON):  # a study profile's verdicts are its own section above
+        lines += ["", table]
     for summary in sorted(runs.glob("*/summary.md")):  # the notebooks' comparisons (a study's are above)
         text, label = summary.read_text().strip(), comparison_label(summary.parent)
         lines += ["", re.sub(r"^## [^:\n]+:", lambda _: f"## {label}:", text, count=1) if label else text]

@@ -50,6 +50,16 @@ def test_verdict_text_states_sign_interval_and_margin():
     assert inc.startswith("inconclusive (") and "margin ±0.01" in inc and "seeds would decide" in inc
     eq = C.paired_verdict([1.0, 2.0, 3.0], [1.001, 2.0, 3.001], delta=0.5)["text"]
     assert eq.startswith("equivalent within ±0.5")
+    assert not C.paired_verdict(base, icvp, delta=0.05)["within_margin"]
+
+
+def test_a_resolved_difference_smaller_than_the_margin_says_so():
+    """An interval that excludes 0 but lies inside +-delta: the direction stands, flagged as too small to matter."""
+    small = C.paired_verdict([1.012, 2.010, 3.014, 4.011], [1.0, 2.0, 3.0, 4.0], delta=0.05)
+    assert small["outcome"] == "higher" and small["within_margin"]
+    assert small["text"].startswith("slower, by less than the margin ±0.05 (")
+    wide = C.paired_verdict([1.012, 2.010, 3.014, 4.011], [1.0, 2.0, 3.0, 4.0], delta=0.012)
+    assert wide["outcome"] == "higher" and not wide["within_margin"] and wide["text"].startswith("slower (")
 
 
 def test_reach_pairs_never_turns_a_censored_run_into_a_number():
