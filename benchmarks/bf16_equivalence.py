@@ -31,6 +31,16 @@ SIGN = "bf16 minus fp32; negative = bf16 lower"
 WORDS = {"lower": "bf16 lower (better)", "higher": "bf16 higher (slower)"}
 
 
+def not_slower(v: dict) -> str:
+    """'yes' unless bf16 is resolved slower; a resolved difference inside the practical margin is said as such."""
+    if v["outcome"] != "higher":
+        return "yes"
+    if v["within_margin"]:
+        return (f"slower by {v['mean']:.3g}, resolved but inside the practical margin ±{v['delta']:.3g} "
+                f"({abs(v['mean']) / v['delta']:.0%} of it): not slower by a difference that matters")
+    return "NO"
+
+
 def case(name, dataset, iters, overrides, args) -> dict:
     res, seconds = {}, {}
     for precision in ("fp32", "bf16"):
@@ -71,7 +81,7 @@ def main():
         sec = {k: statistics.mean(v) if v else float("nan") for k, v in c["seconds"].items()}
         lines += [f"{c['name']} ({c['iters']} generator iterations, metric {c['metric']}; margin {c['delta_rule']}):",
                   f"  verdict: {c['text']}",
-                  f"  not slower: {'yes' if c['verdict']['outcome'] != 'higher' else 'NO'}",
+                  f"  not slower: {not_slower(c['verdict'])}",
                   f"  training seconds per run: fp32 {sec['fp32']:.1f}, bf16 {sec['bf16']:.1f} "
                   f"(bf16 speed-up {sec['fp32'] / sec['bf16']:.2f}x, {args.workers} runs at a time)"]
         for prec, fails in c["failures"].items():
