@@ -179,7 +179,9 @@ def reproduce(profile="quick", reports_dir=None, figures_dir=None, runs_dir=None
         log(f"[{profile}] {nb.name} ...")
         t0 = time.perf_counter()
         try:
-            pm.execute_notebook(str(nb), str(out), parameters=params, cwd=str(nb.parent), progress_bar=False,
+            declared = pm.inspect_notebook(str(nb))  # pass only what the notebook declares: no papermill warnings
+            pm.execute_notebook(str(nb), str(out), parameters={k: v for k, v in params.items() if k in declared},
+                                cwd=str(nb.parent), progress_bar=False,
                                 kernel_name="python3")
             status[nb.name] = None
         except Exception as e:  # one failing notebook must not stop the others
