@@ -455,3 +455,83 @@ def trend(values, increasing=True) -> str:
     v = np.asarray(values, float)
     ok = np.all(np.diff(v) >= 0) if increasing else np.all(np.diff(v) <= 0)
     return "yes" if ok else "not monotone at this budget: " + ", ".join(f"{x:.3g}" for x in v)
+
+
+# ---------------------------------------------------------------------------------------------
+# 04-06 and 09: the comparisons' figures (results of ganlib.compare.summarise)
+# ---------------------------------------------------------------------------------------------
+
+
+def _mean(values):
+    vals = [v for v in values if v is not None]
+    return sum(vals) / len(vals) if vals else None
+
+
+def still_falling(curve: dict) -> bool:
+    """The mean curve's last value is its lowest and below the one before: the run had not levelled off."""
+    vals = [curve[p]["mean"] for p in sorted(curve, key=int) if curve[p]["mean"] is not None]
+    return len(vals) >= 3 and vals[-1] < vals[-2] and vals[-1] <= min(vals)
+
+
+def curves_conclusion(result: dict, label: str | None = None) -> str:
+    """A comparison's metric curves: who ends lowest, who reaches the threshold first, the paired verdicts,
+    and whether the budget and the seeds are enough to say more."""
+    label, metric, per = label or result["dataset"], result["metric"], result["per_method"]
+    finals = {m: _mean(p["final"]) for m, p in per.items() if _mean(p["final"]) is not None}
+    if not finals:
+        return f"{label}: no run finished its {result['iters']} generator iterations; nothing to conclude."
+    order = sorted(finals, key=finals.get)
+    text = (f"{label}, {result['iters']} generator iterations: mean final {metric} "
+            + ", ".join(f"{m} {finals[m]:.3g}" for m in order) + f" (lower is better; {order[0]} lowest).")
+    if result.get("threshold") is not None:
+        reach = {m: [i for i in p["iters_to_threshold"] if i is not None] for m, p in per.items()}
+        every = {m: sum(r) / len(r) for m, r in reach.items() if r and len(r) == len(per[m]["iters_to_threshold"])}
+        never = [m for m, r in reach.items() if not r]
+        if every:
+            best = min(every.values())
+            first = [m for m in every if every[m] == best]
+            text += (f" Threshold {metric} <= {result['threshold']:.3g}: every seed of {' and '.join(first)} reached it, "
+                     f"at iteration {best:.0f} on average, the earliest of the methods whose every seed did")
+        else:
+            text += f" Threshold {metric} <= {result['threshold']:.3g}: no method reached it with every seed"
+        text += (f"; never reached by {', '.join(never)}." if never else ".")
+    words = {k: v.split(" (")[0] for k, v in result.get("verdicts", {}).items()}
+    if words:
+        text += " Paired verdicts on the area under the curve: " + "; ".join(f"{k} {v}" for k, v in words.items()) + "."
+    falling = [m for m in finals if still_falling(per[m]["curve"])]
+    if 2 * len(falling) >= len(finals):
+        text += (f" {len(falling)} of {len(finals)} mean curves were still falling at the last evaluation: the budget is "
+                 f"too short to say where the methods end; this ranks speed up to {result['iters']} iterations only.")
+    seeds = result["seeds"]
+    n = min(seeds.values()) if isinstance(seeds, dict) else seeds
+    if n < 3:
+        text += (f" With {n} seed(s) per method the intervals are wide: read the verdicts as the pipeline's, and the "
+                 "long study (notebook 09) as the evidence.")
+    return text
+
+
+def samples_conclusion(result: dict, seed: int = 0) -> str:
+    """A grid of one seed's samples: that seed's final metric per method, so the eye has a number to check."""
+    metric, per = result["metric"], result["per_method"]
+    final = {m: p["final"][seed] for m, p in per.items() if len(p["final"]) > seed and p["final"][seed] is not None}
+    if not final:
+        return f"Seed {seed} has no finished run to compare."
+    order = sorted(final, key=final.get)
+    return (f"Seed {seed}'s final {metric}: " + ", ".join(f"{m} {final[m]:.3g}" for m in order)
+            + f". By this measure {order[0]}'s samples are the closest to the data and {order[-1]}'s the farthest; one "
+            "seed's grid shows what the numbers mean, the curves over seeds say whether the order is real.")
+
+
+def modes_conclusion(rows: list[dict]) -> str:
+    """04's sample panels: the modes each generator covers (:func:`mode_table`) against the real data's."""
+    if not rows:
+        return "No data set with modes in this profile."
+    parts = []
+    for ds in dict.fromkeys(r["data"] for r in rows):
+        mine = [r for r in rows if r["data"] == ds]
+        real, gens = mine[0], mine[1:]
+        full = [r["samples of"].split(" (")[0] for r in gens if r["covered"] == real["covered"]]
+        parts.append(f"{ds}: the real data covers {real['covered']}/{real['modes']} modes; "
+                     + ", ".join(f"{r['samples of'].split(' (')[0]} {r['covered']}" for r in gens)
+                     + (f" (all modes: {', '.join(full)})" if full else " (no generator covers them all yet)"))
+    return "Modes covered at the end, seed 0, 2,000 samples: " + "; ".join(parts) + "."

@@ -373,3 +373,37 @@ def fragility_verdict(summary: dict, factor: str, a: str = "icvp", b: str = "wga
             "detail": f"{budget}, {factor} in {[_fmt_value(v) for v in levels]} ({len(seeds)} seeds finished at "
                       f"every level): {a} {avg[a]:.4g}, {b} {avg[b]:.4g}; {text} (range worst - best level: "
                       f"{a} {rng[a]:.3g}, {b} {rng[b]:.3g})" + note}
+
+
+# ---------------------------------------------------------------------------------------------
+# Conclusions for notebook 08's figures, computed from the sweeps' numbers
+# ---------------------------------------------------------------------------------------------
+
+
+def tips_conclusion(res: dict, iters: int) -> str:
+    """How many of the tested claims held, with which, at this budget."""
+    counts = verdict_counts(res)
+    held = [f"{t['tip']} ({v['claim']})" for t in res["tips"] for v in t["verdicts"] if v["verdict"] == "holds"]
+    return (f"At {iters} generator iterations, of {sum(counts.values())} tested claims {counts['holds']} hold, "
+            f"{counts['does not hold']} do not hold and {counts['inconclusive']} are inconclusive (not enough seeds "
+            "to decide, which is not 'no effect')" + (": holds for " + "; ".join(held) if held else "") + ".")
+
+
+def sensitivity_conclusion(sens: dict, a: str = "icvp", b: str = "wgan-gp") -> str:
+    """The fragility verdict of ``a`` against ``b`` for each swept factor, with its budget."""
+    parts = []
+    for factor, s in sens.items():
+        v = fragility_verdict(s, factor, a, b)
+        parts.append(f"{a} less fragile than {b} in {factor}: {v['verdict']} ({v['detail'].split(';')[0]})")
+    return "; ".join(parts) + "."
+
+
+def divergence_conclusion(pooled: dict) -> str:
+    """Which methods diverged, over every run of the notebook."""
+    bad = {m: p for m, p in pooled.items() if p["diverged"] or p["failed"]}
+    total = sum(p["runs"] for p in pooled.values())
+    if not bad:
+        return f"None of the {total} runs diverged or failed, whatever the method."
+    return ("Runs that diverged or failed: " + ", ".join(f"{m} {p['diverged'] + p['failed']}/{p['runs']}"
+                                                        for m, p in bad.items())
+            + f"; every other method finished all its runs ({total} runs in all).")

@@ -64,7 +64,7 @@ MUTANTS = [
      [("half = float(stats.t.ppf(0.5 + confidence / 2, n - 1))", "half = float(stats.t.ppf(0.5 + confidence / 2, n))")],
      ["tests/test_compare.py", "-k", "decide"]),
     ("equivalence judged on the mean, not the interval", "ganlib/compare.py",
-     [('    elif -delta < r["low"] and r["high"] < delta:', '    elif -delta < r["mean"] < delta:')],
+     [('inside = -delta < r["low"] and r["high"] < delta', 'inside = -delta < r["mean"] < delta')],
      ["tests/test_compare.py", "-k", "decide"]),
     ("a tie counted as icvp first", "ganlib/compare.py",
      [("first_a = sum(1 for x, y in pairs if x is not None and (y is None or x < y))",

@@ -232,3 +232,57 @@ def test_theory_is_in_the_notebooks():
     assert "R1" in md["03"] and "toward the reals" in md["03"] and r"\lambda_{min}" in md["03"]
     for p in ("01", "02", "03"):
         assert any("show_critic_losses" in c.source for c in _nb(p).cells), p
+
+
+def _result(finals_by_method, reach, curves, verdicts=None, seeds=3, threshold=0.5):
+    """A minimal ganlib.compare.summarise result: per-method finals, iterations to threshold and mean curves."""
+    per = {m: {"final": f, "iters_to_threshold": reach[m],
+               "curve": {str(i): {"mean": v} for i, v in zip((0, 100, 200), curves[m])}}
+           for m, f in finals_by_method.items()}
+    return {"dataset": "toy", "metric": "w1", "iters": 200, "threshold": threshold, "per_method": per,
+            "verdicts": verdicts or {}, "seeds": seeds}
+
+
+def test_curves_conclusion_is_computed_from_the_numbers():
+    r = _result({"icvp": [0.2, 0.3], "wgan-gp": [0.5, 0.7]}, {"icvp": [100, 200], "wgan-gp": [None, None]},
+                {"icvp": [2.0, 1.0, 0.25], "wgan-gp": [2.0, 0.6, 0.6]},
+                {"icvp vs wgan-gp": "faster (AUC difference -1, ...)"})
+    text = T.curves_conclusion(r, "8 Gaussians")
+    assert "mean final w1 icvp 0.25, wgan-gp 0.6" in text and "icvp lowest" in text
+    assert "every seed of icvp reached it, at iteration 150" in text and "never reached by wgan-gp" in text
+    assert "icvp vs wgan-gp faster" in text
+    assert "1 of 2 mean curves were still falling" in text  # icvp's last value is its lowest; wgan-gp flat
+    swapped = T.curves_conclusion(_result({"icvp": [0.9], "wgan-gp": [0.1]}, {"icvp": [None], "wgan-gp": [100]},
+                                                 {"icvp": [2, 1, 1.2], "wgan-gp": [2, 1, 1.1]}, seeds=1))
+    assert "wgan-gp lowest" in swapped and "still falling" not in swapped and "With 1 seed(s)" in swapped
+    tie = T.curves_conclusion(_result({"a": [0.1], "b": [0.1]}, {"a": [100], "b": [100]},
+                                             {"a": [2, 1, 0.1], "b": [2, 1, 0.1]}))
+    assert "every seed of a and b reached it" in tie
+
+
+def test_samples_and_modes_conclusions_name_the_numbers():
+    r = _result({"icvp": [0.2, 0.3], "wgan": [0.9, 0.1]}, {"icvp": [1, 1], "wgan": [1, 1]},
+                {"icvp": [1, 1, 1], "wgan": [1, 1, 1]})
+    assert T.samples_conclusion(r, seed=0).startswith("Seed 0's final w1: icvp 0.2, wgan 0.9.")
+    assert "wgan's samples are the closest" in T.samples_conclusion(r, seed=1)
+    rows = [{"data": "8gaussians", "samples of": "real data", "covered": 8, "modes": 8},
+            {"data": "8gaussians", "samples of": "icvp (iteration 200)", "covered": 8, "modes": 8},
+            {"data": "8gaussians", "samples of": "wgan (iteration 200)", "covered": 5, "modes": 8}]
+    text = T.modes_conclusion(rows)
+    assert "real data covers 8/8 modes; icvp 8, wgan 5 (all modes: icvp)" in text
+
+
+def test_tuning_conclusions_count_verdicts_and_divergences():
+    from ganlib import tuning
+
+    tips = {"tips": [{"tip": "Use Adam", "verdicts": [{"claim": "adam lower", "verdict": "holds"}]},
+                     {"tip": "Batch size", "verdicts": [{"claim": "64 lower", "verdict": "inconclusive"},
+                                                        {"claim": "16 unstable", "verdict": "does not hold"}]}]}
+    text = tuning.tips_conclusion(tips, 80)
+    assert text.startswith("At 80 generator iterations, of 3 tested claims 1 hold, 1 do not hold and 1 are inconclusive")
+    assert "holds for Use Adam (adam lower)" in text
+    pooled = {"icvp": {"runs": 10, "diverged": 0, "failed": 0}, "wgan": {"runs": 8, "diverged": 2, "failed": 1}}
+    assert tuning.divergence_conclusion(pooled) == ("Runs that diverged or failed: wgan 3/8; every other method "
+                                                    "finished all its runs (18 runs in all).")
+    pooled["wgan"].update(diverged=0, failed=0)
+    assert tuning.divergence_conclusion(pooled).startswith("None of the 18 runs")
