@@ -1,7 +1,7 @@
 """Two ganlib processes on one machine: milliseconds per generator iteration alone and two at once.
 
     python benchmarks/concurrency.py [--seconds 10] [--warmup 3] [--width 128] [--without-budget]
-                                     [--env OMP_WAIT_POLICY=PASSIVE]
+                                     [--env OMP_WAIT_POLICY=PASSIVE] [--lone-pairs 0]
 
 Each process trains the toy job (8 Gaussians, icvp, MLP of the given width, batch 256) with
 ``ganlib.metrics`` imported, as every run that evaluates has it (POT's, scikit-learn's and scipy's
@@ -14,6 +14,13 @@ iteration is the window divided by the iterations done in it.
 
 Target: each of two concurrent processes at least 40% of its solo speed (solo ms / pair ms >= 0.4).
 ``--without-budget`` also measures ``GANLIB_THREAD_BUDGET=off`` (the behaviour before the budget).
+
+The budget must not slow a lone run by more than 5%.  One lone sample of each mode cannot show that on a
+shared machine (identical lone runs differ by up to 20%), so ``--lone-pairs N`` alternates N lone runs
+with and without the budget and judges the paired differences (with minus without) by ganlib's verdict
+rule, ``ganlib.compare.decide``, with the 5% of the median time without the budget as the margin:
+``equivalent`` meets the target, ``higher`` (slower) misses it, ``inconclusive`` says how many pairs
+would decide.
 """
 
 from __future__ import annotations
@@ -92,6 +99,8 @@ def main():
     p.add_argument("--without-budget", action="store_true", help="also measure GANLIB_THREAD_BUDGET=off")
     p.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
                    help="set a variable for the training processes (repeatable)")
+    p.add_argument("--lone-pairs", type=int, default=0,
+                   help="alternate N lone runs with and without the budget, judged paired (default 0: off)")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.child:
@@ -108,6 +117,8 @@ def main():
         results = [measure("thread budget (default)", env, args)]
         if args.without_budget:
             results.append(measure("without budget", {**env, "GANLIB_THREAD_BUDGET": "off"}, args))
+        lone = [(phase(1, env, args)[0]["ms"], phase(1, {**env, "GANLIB_THREAD_BUDGET": "off"}, args)[0]["ms"])
+                for _ in range(args.lone_pairs)]
     e = environment("cpu")
     extra = f"; environment: {', '.join(args.env)}" if args.env else ""
     print(f"# concurrency: {cores()} cores, {e['hardware']}, torch {e['torch']}, commit {e['git_commit']}; "
@@ -124,7 +135,22 @@ def main():
           f"{'met' if worst >= TARGET else 'NOT met'} (lowest ratio {worst:.2f})")
     if args.without_budget:
         on, off = results[0]["solo"]["ms"], results[1]["solo"]["ms"]
-        print(f"a lone run with the budget: {on:.1f} ms/iter against {off:.1f} without ({on / off - 1:+.1%})")
+        print(f"a lone run with the budget: {on:.1f} ms/iter against {off:.1f} without ({on / off - 1:+.1%}; one "
+              "sample each: see --lone-pairs)")
+    if lone:
+        import statistics
+
+        from ganlib.compare import decide, verdict_text
+
+        off = statistics.median(b for _, b in lone)
+        r = decide([a - b for a, b in lone], 0.05 * off)
+        print(f"lone runs alternated, {len(lone)} pairs (ms/iter with budget / without): "
+              + ", ".join(f"{a:.1f}/{b:.1f}" for a, b in lone))
+        print("lone-run cost of the budget: " + verdict_text(r, "time per iteration (ms)",
+              "with minus without the budget; positive = the budget slows a lone run",
+              {"lower": "faster with the budget", "higher": "slower with the budget"})
+              + f"; target: within 5% ({0.05 * off:.2f} ms): "
+              + {"equivalent": "met", "higher": "NOT met"}.get(r["outcome"], "not shown"))
 
 
 if __name__ == "__main__":

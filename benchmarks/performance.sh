@@ -11,12 +11,12 @@ OUTDIR=runs/performance
 mkdir -p "$OUTDIR"
 unset OMP_NUM_THREADS OPENBLAS_NUM_THREADS MKL_NUM_THREADS OMP_WAIT_POLICY GOMP_SPINCOUNT
 if [ "${SMALL:-0}" = 1 ]; then
-  C="--seconds 1 --warmup 1.5 --width 32"; S="--iters 1 --rounds 1 --gemm 256 --width 8"
+  LONE_PAIRS=${LONE_PAIRS:-2}; C="--seconds 1 --warmup 1.5 --width 32"; S="--iters 1 --rounds 1 --gemm 256 --width 8"
   E="--seeds 2 --toy-iters 4 --mnist-iters 2 --evals 1 --out $OUTDIR/bf16_small"
 else
   C="--seconds 10 --warmup 3"; S="--iters 3 --rounds 3"; E="--out $OUTDIR/bf16"
 fi
-"$PY" benchmarks/concurrency.py $C --without-budget | tee "$OUTDIR/concurrency.txt"
+"$PY" benchmarks/concurrency.py $C --without-budget --lone-pairs ${LONE_PAIRS:-8} | tee "$OUTDIR/concurrency.txt"
 "$PY" benchmarks/concurrency.py $C --env OMP_WAIT_POLICY=PASSIVE | tee "$OUTDIR/concurrency_passive.txt"
 "$PY" benchmarks/step_time.py $S --precisions fp32 | tee "$OUTDIR/step_time.txt"
 # bf16 where the CPU has no native bf16 is slow: the speed-up on icvp alone, few iterations
