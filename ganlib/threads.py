@@ -19,6 +19,11 @@ ganlib processes share the cores:
   must be set before the OpenMP runtime loads, and idle threads that sleep at once slow a lone run of
   small models (the issue's measurement: ``GOMP_SPINCOUNT=1000``, 20% slower alone).
 
+Reproducibility: a floating-point sum split over 1 or 2 threads differs in its last bits, so a run whose
+thread count changed with the load (another program started) is not bit-identical to one that kept it;
+resume stays exact only where the threads do.  Set ``GANLIB_THREAD_BUDGET=off`` (and ``OMP_NUM_THREADS``)
+when bit-exact reruns matter more than sharing the machine; the tests of exactness do.
+
 Worker pools (:func:`worker_pool`) also give each worker ``cores // workers`` threads from the start
 and a passive wait policy.  ``GANLIB_THREAD_BUDGET=off`` turns the budget off (``benchmarks/
 concurrency.py`` measures both); ``GANLIB_THREADS_DIR`` moves the shared folder.
