@@ -128,6 +128,8 @@ def write_index(reports_dir, figures_dir, status: dict | None = None, profile: s
     Links are relative, so the folder can be copied or opened offline.  ``status`` (notebook name to
     ``None`` or error text, as :func:`ganlib.reproduce.reproduce` returns) marks failed notebooks.
     """
+    from .reproduce import outcome, status_text
+
     reports, figures = Path(reports_dir), Path(figures_dir)
     esc = html.escape
     rel = lambda p: Path(os.path.relpath(p, reports)).as_posix()  # noqa: E731
@@ -138,8 +140,9 @@ def write_index(reports_dir, figures_dir, status: dict | None = None, profile: s
              f"<h1>Executed notebooks{' (profile ' + esc(profile) + ')' if profile else ''}</h1>", "<ul>"]
     for page in sorted(reports.glob("[0-9][0-9]_*.html")):
         err = (status or {}).get(page.stem + ".ipynb")
-        skipped = bool(err) and err.startswith("skipped: ")  # data absent: ganlib.reproduce.outcome
-        note = "" if not err else f" <span>{esc(err)}</span>" if skipped else f" <span class='failed'>FAILED: {esc(err)}</span>"
+        state = outcome(err)  # ok, skipped (data absent) or FAILED
+        css = " class='failed'" if state == "FAILED" else ""
+        note = "" if state == "ok" else f" <span{css}>{esc(status_text(err))}</span>"
         parts.append(f"<li><a href='{esc(rel(page))}'>{esc(page.stem)}</a> "
                      f"(<a href='{esc(rel(page.with_suffix('.ipynb')))}'>notebook</a>){note}</li>")
     parts.append("</ul>")

@@ -108,3 +108,15 @@ def test_verdict_table_reads_every_comparison(tmp_path):
     table = verdict_table(tmp_path)
     assert "| mnist | 2 x 100 | fid | faster (x) | slower (y) |" in table
     assert "8gaussians" not in table
+
+
+def test_index_marks_skipped_and_failed_notebooks_as_the_runner_does(tmp_path):
+    from ganlib.reports import write_index
+
+    for name in ("01_a", "02_b", "03_c"):
+        (tmp_path / f"{name}.html").write_text("x")
+    status = {"01_a.ipynb": None, "02_b.ipynb": "skipped: no CelebA images at X", "03_c.ipynb": "KeyError: boom"}
+    text = write_index(tmp_path, tmp_path / "figures", status).read_text()
+    assert "(<a href='01_a.ipynb'>notebook</a>)</li>" in text
+    assert "<span>skipped: no CelebA images at X</span>" in text and "FAILED: skipped" not in text
+    assert "<span class='failed'>FAILED: KeyError: boom</span>" in text
