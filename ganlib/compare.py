@@ -228,6 +228,11 @@ def verdict_text(r: dict, what: str = "AUC", sign: str = SIGN, words=WORDS) -> s
     return f"inconclusive ({nums}; margin ±{r['delta']:.3g}; {need})"
 
 
+def verdict_word(text: str) -> str:
+    """The verdict of a :func:`verdict_text` line without its numbers (e.g. ``slower, by less than the margin ±2``)."""
+    return text.split(" (")[0]
+
+
 def paired_verdict(a: list, b: list, delta: float, what: str = "AUC") -> dict:
     """Per-seed values of icvp (``a``) and a baseline (``b``), paired by seed -> :func:`decide` plus ``text``."""
     diffs = [x - y if x is not None and y is not None else None for x, y in zip(a, b)]

@@ -21,7 +21,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .compare import eval_points, is_finished, run_dir, summarise
+from .compare import eval_points, is_finished, run_dir, summarise, verdict_word
 from .config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -258,7 +258,7 @@ def conclusions(summaries: dict) -> list[str]:
     for name, r in summaries.items():
         for comp, v in r["paired"].items():
             a = v["auc"]
-            word = a["text"].split(" (")[0]
+            word = verdict_word(a["text"])
             if a["low"] is None:
                 out.append(f"{name}, {comp}: {word} at {r['iters']} generator iterations.")
                 continue

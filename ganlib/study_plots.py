@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .compare import verdict_word
+
 COLOURS = {"wgan": "tab:gray", "wgan-gp": "tab:blue", "icvp": "tab:red", "icvp-eps": "tab:orange",
            "icvp-lambda": "tab:purple"}
 
@@ -75,7 +77,7 @@ def paired_figure(summaries: dict):
                         color="k", capsize=4)
         ax.set_yticks([])
         ax.set_ylabel(f"{name}\n{comp}", rotation=0, ha="right", va="center", fontsize=7)
-        verdict = v["text"].split(" (")[0]
+        verdict = verdict_word(v["text"])
         ax.set_title(verdict, fontsize=8, loc="right")
         lim = max([abs(x) for x in d] + [abs(v["low"] or 0), abs(v["high"] or 0), delta]) * 1.15 or 1.0
         ax.set_xlim(-lim, lim)

@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from . import methods as M
+from .compare import _mean_sd, verdict_word
 from .metrics import toy_real, w1_exact
 
 # Exercises and demos train small toy runs: the explorer's setting (width-128 MLP, lr 1e-3; toy
@@ -462,11 +463,6 @@ def trend(values, increasing=True) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def _mean(values):
-    vals = [v for v in values if v is not None]
-    return sum(vals) / len(vals) if vals else None
-
-
 def still_falling(curve: dict) -> bool:
     """The mean curve's last value is its lowest and below the one before: the run had not levelled off."""
     vals = [curve[p]["mean"] for p in sorted(curve, key=int) if curve[p]["mean"] is not None]
@@ -477,7 +473,8 @@ def curves_conclusion(result: dict, label: str | None = None) -> str:
     """A comparison's metric curves: who ends lowest, who reaches the threshold first, the paired verdicts,
     and whether the budget and the seeds are enough to say more."""
     label, metric, per = label or result["dataset"], result["metric"], result["per_method"]
-    finals = {m: _mean(p["final"]) for m, p in per.items() if _mean(p["final"]) is not None}
+    finals = {m: _mean_sd(p["final"])[0] for m, p in per.items()}
+    finals = {m: v for m, v in finals.items() if v is not None}
     if not finals:
         return f"{label}: no run finished its {result['iters']} generator iterations; nothing to conclude."
     order = sorted(finals, key=finals.get)
@@ -495,7 +492,7 @@ def curves_conclusion(result: dict, label: str | None = None) -> str:
         else:
             text += f" Threshold {metric} <= {result['threshold']:.3g}: no method reached it with every seed"
         text += (f"; never reached by {', '.join(never)}." if never else ".")
-    words = {k: v.split(" (")[0] for k, v in result.get("verdicts", {}).items()}
+    words = {k: verdict_word(v) for k, v in result.get("verdicts", {}).items()}
     if words:
         text += " Paired verdicts on the area under the curve: " + "; ".join(f"{k} {v}" for k, v in words.items()) + "."
     falling = [m for m in finals if still_falling(per[m]["curve"])]
