@@ -23,6 +23,13 @@ def _isolated_cache(_session_cache, monkeypatch) -> Path:
 
 
 @pytest.fixture
+def fixed_threads(monkeypatch):
+    """Thread budget off: the budget follows the machine's load, and a sum split over 1 or 2 threads differs
+    in its last bits, so tests that compare runs bit for bit need a fixed thread count (ganlib.threads)."""
+    monkeypatch.setenv("GANLIB_THREAD_BUDGET", "off")
+
+
+@pytest.fixture
 def shared_data() -> Path:
     """The offline data folder: ``$GANLIB_DATA`` if set, else ``<repo>/../shared/data``; skip when absent."""
     env = os.environ.get("GANLIB_DATA")

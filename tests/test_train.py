@@ -15,11 +15,8 @@ from ganlib.methods import Method
 from ganlib.train import NonFiniteLossError, Run, atomic_save, load_checkpoint, read_jsonl, train
 
 
-@pytest.fixture(autouse=True)
-def _fixed_threads(monkeypatch):
-    """Bit-exact comparisons need a fixed thread count: the thread budget follows the machine's load, and
-    a sum split over 1 or 2 threads differs in its last bits (ganlib.threads: reproducibility)."""
-    monkeypatch.setenv("GANLIB_THREAD_BUDGET", "off")
+# Bit-exact comparisons need a fixed thread count (tests/conftest.py: fixed_threads).
+pytestmark = pytest.mark.usefixtures("fixed_threads")
 
 
 TOY = dict(dataset="8gaussians", quiet=True)
