@@ -14,10 +14,12 @@ committed; figures, tables and verdicts are rebuilt from it (``ganlib reproduce 
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -181,8 +183,33 @@ def _run_job(job: dict) -> str:
     return f"{job['name']}: finished in {time.perf_counter() - t0:.0f} s; stored"
 
 
+@contextmanager
+def claim(work):
+    """Hold the run folder ``work`` for this process (an exclusive ``flock`` on ``work.lock``), or yield False.
+
+    Several worker processes (``scripts/run_study.py``, one thread each) can share one study: each takes the
+    next run that is neither stored nor held by another; a killed worker's lock dies with it.
+    """
+    lock = Path(f"{work}.lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def run_study(profile: str, runs_root=None, results_root=None, workers: int = 2, log=print, parts=None) -> list[str]:
-    """Train every run the store lacks (``workers`` at a time, one thread each); returns the reports."""
+    """Train every run the store lacks (``workers`` at a time, one thread each); returns the reports.
+
+    With ``workers=1`` the jobs are taken one by one, each claimed (:func:`claim`) and checked against the
+    store just before it starts, so that several such processes can share one study.
+    """
     from .threads import worker_pool
 
     runs_root = Path(runs_root or ROOT / "runs" / profile)
@@ -190,10 +217,23 @@ def run_study(profile: str, runs_root=None, results_root=None, workers: int = 2,
     log(f"study {profile}: {len(todo)} runs to train" + (f", {workers} at a time" if todo else ""))
     reports = []
     if workers == 1 or len(todo) <= 1:
-        for job in todo:
-            reports.append(_run_job(job))
+        skipped = set()
+        while True:
+            todo = [j for j in jobs(profile, runs_root, results_root, parts) if j["name"] not in skipped]
+            if not todo:
+                return reports
+            job = todo[0]
+            with claim(job["work"]) as mine:
+                if not mine:
+                    skipped.add(job["name"])  # another worker trains it
+                    log(f"{job['name']}: held by another worker; next")
+                    continue
+                if is_stored(job["store"], job["cfg"]["iters"]):
+                    continue
+                reports.append(_run_job(job))
             log(reports[-1])
-        return reports
+            if "failed before training" in reports[-1]:
+                skipped.add(job["name"])
     with worker_pool(min(workers, len(todo))) as pool:
         for report in pool.imap_unordered(_run_job, todo):
             log(report)
