@@ -266,6 +266,25 @@ def seeds_of(methods, seeds) -> dict:
     return dict(seeds) if isinstance(seeds, dict) else {m: seeds for m in methods}
 
 
+CLASSIFIER_METRICS = ("fid", "modes", "kl_modes")
+
+
+def ruler_of(curves: dict) -> str | None:
+    """The one FID ruler (classifier fingerprint) that measured every run of a comparison; None if no classifier
+    metric was evaluated, ``"unrecorded"`` for runs made before rulers were recorded.  Runs measured with
+    different rulers cannot be compared: refused with one line naming them."""
+    seen = {}
+    for key, rows in curves.items():
+        for r in rows:
+            if any(k in r for k in CLASSIFIER_METRICS):
+                seen.setdefault(r.get("ruler", "unrecorded"), set()).add(f"{key[0]}-seed{key[1]}")
+    if len(seen) > 1:
+        parts = "; ".join(f"{fp}: {', '.join(sorted(runs))}" for fp, runs in sorted(seen.items()))
+        raise ValueError(f"runs measured with different FID rulers cannot be compared ({parts}); re-measure them "
+                         f"with one ruler (ganlib/rulers) or compare them separately")
+    return next(iter(seen), None)
+
+
 def summarise(out, dataset, methods, seeds, iters, metric=None, threshold=None, extra=None, write=True,
               delta=None) -> dict:
     """Read each run's metrics; with ``write``, write ``results.json``, ``results.csv`` and ``summary.md``.
@@ -284,7 +303,8 @@ def summarise(out, dataset, methods, seeds, iters, metric=None, threshold=None, 
     any_rows = next((rows for rows in curves.values() if rows), None)
     if any_rows is None:
         raise RuntimeError(f"no evaluations found under {out / 'runs'}: did every run fail?")
-    metric_names = [k for k in any_rows[0] if k not in ("iter", "seconds")]
+    metric_names = [k for k in any_rows[0] if k not in ("iter", "seconds") and isinstance(any_rows[0][k], (int, float))]
+    rulers = ruler_of(curves)
     metric = metric or metric_names[0]
     if metric not in metric_names:
         raise ValueError(f"metric {metric!r} was not evaluated; accepted: {', '.join(metric_names)}")
@@ -335,7 +355,7 @@ def summarise(out, dataset, methods, seeds, iters, metric=None, threshold=None, 
     result = {
         "dataset": dataset, "methods": list(methods), "seeds": n_seeds, "iters": iters, "metric": metric,
         "metrics_evaluated": metric_names, "threshold": threshold, "threshold_rule": rule,
-        "delta": delta, "delta_rule": delta_rule, "sign": SIGN, "per_method": per_method,
+        "delta": delta, "delta_rule": delta_rule, "sign": SIGN, "ruler": rulers, "per_method": per_method,
         "verdicts": verdicts, "paired": paired, "environment": environment(), **(extra or {}),
     }
     if not write:

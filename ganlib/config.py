@@ -97,6 +97,8 @@ class Config:
     eval_at: list = _f((), "generator iterations at which to evaluate metrics (default: none)", type=int)
     metrics: list = _f((), "metrics to evaluate (default for the data set when eval_at is set)", type=str)
     eval_samples: int = _f(2000, "generated and real samples per evaluation")
+    probe_every: int = _f(0, "every N generator iterations, measure the critic on a fixed batch (gradient norms at "
+                          "real, generated and penalty points; probe.jsonl); 0: off. Does not change the training")
     quiet: bool = _f(False, "no progress bar")
 
     def validate(self) -> "Config":

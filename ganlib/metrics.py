@@ -23,6 +23,7 @@ import hashlib
 import os
 import time
 import warnings
+from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -118,6 +119,7 @@ def frechet_from_features(f1, f2, eps: float = 1e-6) -> float:
 # Changing the architecture or the training recipe below must change this string: it is part of the
 # cache key, so old cached classifiers are then retrained instead of loaded.
 CLASSIFIER_VERSION = "cnn16-32-fc128/adam-onecycle3e-3/6ep/bs64/shift2/holdout0.2/max20000/seed0/v1"
+RULERS = Path(__file__).resolve().parent / "rulers"  # shipped classifiers: the FID rulers of the committed stores
 HOLDOUT = 0.2  # fraction of the data (its end) held out to report the classifier's accuracy
 MAX_TRAIN = 20_000  # training images at most (bounds the one-off training time on a CPU for large sets)
 
@@ -176,12 +178,17 @@ def train_classifier(dataset: Dataset, epochs: int = 6, batch_size: int = 64, se
     CPU, Adam with a one-cycle schedule, random shifts of up to 2 pixels); ``meta['accuracy']`` is the
     accuracy on the held-out last 20%. MNIST's 10,000-image test split: 8,000 train, 2,000 held out.
 
-    Runs in a seeded fork of the CPU RNG: reproducible, and the global RNG is untouched.
+    Runs in a seeded fork of the CPU RNG on one thread: the same bits on every run on one kind of CPU
+    (a sum split over several threads differs in its last bits, and training amplifies them), and the
+    global RNG and thread count are untouched.  Another kind of CPU gives another network: the ruler of a
+    committed store is therefore shipped (:data:`RULERS`), not retrained.
     """
     x, y = dataset.images(), dataset.y.to(torch.int64)
     n_train, heldout = _split(len(x))
     num_classes = int(y.max()) + 1
     start = time.perf_counter()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
     with torch.random.fork_rng(devices=[]):
         torch.default_generator.manual_seed(seed)
         net = DigitClassifier(num_classes)
@@ -200,6 +207,7 @@ def train_classifier(dataset: Dataset, epochs: int = 6, batch_size: int = 64, se
                 loss.backward()
                 opt.step()
                 sched.step()
+    torch.set_num_threads(threads)
     net.eval()
     pred = _batched(net, x[heldout:], 1000, "cpu").argmax(1)
     net.meta = {"dataset": dataset.name, "n_train": n_train, "n_heldout": len(x) - heldout,
@@ -208,33 +216,63 @@ def train_classifier(dataset: Dataset, epochs: int = 6, batch_size: int = 64, se
     return net
 
 
-def get_classifier(dataset: Dataset, device="cpu") -> DigitClassifier:
-    """The classifier for ``dataset``, from ``cache_dir()/classifiers/`` or trained now and cached there.
+def fingerprint(net: nn.Module) -> str:
+    """sha256 (first 16 hex digits) of a network's parameters and buffers: which ruler measured a number."""
+    h = hashlib.sha256()
+    for name, t in net.state_dict().items():
+        h.update(name.encode())
+        h.update(t.detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()[:16]
 
-    The cache file is named by :func:`classifier_key`, so a changed data set (or recipe) is retrained
-    automatically. Written atomically (temporary file, then ``os.replace``). ``meta['from_cache']``
-    says whether it was loaded. Returned in eval mode on ``device``.
+
+def _load_classifier(path: Path) -> DigitClassifier:
+    saved = torch.load(path, map_location="cpu", weights_only=True)
+    with torch.random.fork_rng(devices=[]):  # the initial weights, overwritten below, would use the global RNG
+        net = DigitClassifier(saved["meta"]["num_classes"])
+    net.load_state_dict(saved["state"])
+    net.meta = dict(saved["meta"])
+    return net
+
+
+def _save_classifier(net: DigitClassifier, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    torch.save({"state": net.state_dict(), "meta": {k: v for k, v in net.meta.items() if k != "path"}}, tmp)
+    os.replace(tmp, path)
+
+
+def classifier_file(dataset: Dataset, key: str | None = None) -> str:
+    return f"{dataset.name.replace('/', '_').replace(':', '_')[-40:]}-{(key or classifier_key(dataset))[:16]}.pt"
+
+
+def get_classifier(dataset: Dataset, device="cpu") -> DigitClassifier:
+    """The classifier (the FID ruler) for ``dataset``: shipped, cached, or trained now and cached.
+
+    Looked up by :func:`classifier_key` (recipe, images, labels), first among the shipped rulers
+    (:data:`RULERS`: MNIST's test split, the ruler of the committed ``long`` study), then in
+    ``cache_dir()/classifiers/``; else trained (:func:`train_classifier`) and cached, written atomically.
+    ``meta['fingerprint']`` (:func:`fingerprint`) names the ruler: every evaluation row records it, and a
+    comparison refuses runs measured with different rulers.  ``meta['source']``: shipped, cache or trained.
+    Returned in eval mode on ``device``.
     """
     if not classifier_applies(dataset):
         raise ValueError(f"the classifier needs 1x28x28 images with labels; {dataset.name} has shape "
                          f"{tuple(dataset.shape)}{' and no labels' if dataset.y is None else ''}")
     key = classifier_key(dataset)
-    path = cache_dir() / "classifiers" / f"{dataset.name.replace('/', '_').replace(':', '_')[-40:]}-{key[:16]}.pt"
-    if path.exists():
-        saved = torch.load(path, map_location="cpu", weights_only=True)
-        with torch.random.fork_rng(devices=[]):  # the initial weights, overwritten below, would use the global RNG
-            net = DigitClassifier(saved["meta"]["num_classes"])
-        net.load_state_dict(saved["state"])
-        net.meta = {**saved["meta"], "from_cache": True}
+    name = classifier_file(dataset, key)
+    shipped, cached = RULERS / name, cache_dir() / "classifiers" / name
+    if shipped.exists():
+        net, source, path = _load_classifier(shipped), "shipped", shipped
+    elif cached.exists():
+        net, source, path = _load_classifier(cached), "cache", cached
     else:
         net = train_classifier(dataset)
         net.meta["key"] = key
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        torch.save({"state": net.state_dict(), "meta": net.meta}, tmp)
-        os.replace(tmp, path)
-        net.meta["from_cache"] = False
-    net.meta["path"] = str(path)
+        net.meta["fingerprint"] = fingerprint(net)
+        _save_classifier(net, cached)
+        source, path = "trained", cached
+    net.meta.setdefault("fingerprint", fingerprint(net))
+    net.meta.update(source=source, from_cache=source != "trained", path=str(path))
     return net.eval().to(device)
 
 
@@ -417,7 +455,8 @@ def evaluate(generator: nn.Module, dataset: Dataset, names=None, n: int = 2000, 
              batch_size: int = 500) -> dict[str, float]:
     """Compute the metrics ``names`` (default :func:`default_metrics`) on ``n`` generated vs ``n`` real samples.
 
-    Returned keys: ``w1`` adds ``w1_floor``; ``fid`` is the classifier FID; ``modes`` and ``kl_modes``
+    Returned keys: ``w1`` adds ``w1_floor``; the classifier metrics add ``ruler`` (the classifier's
+    :func:`fingerprint`, a string: which ruler measured them); ``fid`` is the classifier FID; ``modes`` and ``kl_modes``
     both add both keys; ``swd`` adds one key per pyramid level (e.g. ``swd_32``, ``swd_16``).
     The global torch RNG is not used (METHOD.md section 5; training resumability depends on it).
     """
@@ -437,6 +476,7 @@ def evaluate(generator: nn.Module, dataset: Dataset, names=None, n: int = 2000, 
         out["w1_floor"] = w1_floor(dataset.name, n, seed)
     if {"fid", "modes", "kl_modes"} & set(names):
         clf = get_classifier(dataset, device)
+        out["ruler"] = clf.meta["fingerprint"]
         if "fid" in names:
             out["fid"] = classifier_fid(fake, real, clf, batch_size)
         if {"modes", "kl_modes"} & set(names):

@@ -9,6 +9,7 @@
 - ``samples/iter_NNNNNN.png`` sample grids at ``cfg.sample_at`` and at the end;
 - ``checkpoint.pt`` every ``cfg.checkpoint_every`` iterations and at the end, written atomically
   (with ``cfg.keep_generators`` also ``generators/iter_NNNNNN.pt``, for ``ganlib evaluate``);
+- ``probe.jsonl``  with ``cfg.probe_every``: the critic measured on a fixed batch (:func:`probe`);
 - ``run.json``     status (running, finished, failed and why), environment and timings.
 
 ``train(cfg, out, resume=True)`` continues from ``checkpoint.pt``: on CPU, N iterations resumed for
@@ -105,7 +106,7 @@ def cpu_has_bf16() -> bool:
 
 
 # Offsets that give each random stream of a run its own seed (the networks use ``seed`` itself).
-DATA_STREAM, NOISE_STREAM, SAMPLE_STREAM = 101, 202, 1
+DATA_STREAM, NOISE_STREAM, SAMPLE_STREAM, PROBE_STREAM = 101, 202, 1, 303
 
 
 class Run:
@@ -245,6 +246,55 @@ class Run:
             torch.cuda.set_rng_state_all(s["cuda_rng"])
 
 
+def _quartiles(v: torch.Tensor, name: str) -> dict:
+    q = torch.quantile(v.double(), torch.tensor([0.25, 0.5, 0.75], dtype=torch.float64)).tolist()
+    return {f"{name}_q25": q[0], f"{name}_median": q[1], f"{name}_q75": q[2], f"{name}_mean": v.double().mean().item()}
+
+
+def probe(run: "Run", n: int = 256) -> dict:
+    """The critic measured on a fixed batch: the same real images, latents and draws at every call.
+
+    Gradient norms ``||grad D(x)||`` (quartiles and mean over the batch) at the real images, the
+    generated ones (generator in eval mode), WGAN-GP's uniform interpolates and the method's own penalty
+    points at its current ``r_t`` (icvp: ``eps_t = 1 - r_t``); the critic's estimate ``w`` on this batch;
+    and the schedule's state.  Everything is drawn from its own generator (seed + :data:`PROBE_STREAM`),
+    no parameter gradient is touched and batch-norm statistics are not updated: training is unchanged,
+    bit for bit (``tests/test_train.py``).
+    """
+    from .methods import _ratio_to_reference, gradient_norm
+
+    cfg, D, dev = run.cfg, run.D, run.device
+    g = torch.Generator().manual_seed(cfg.seed + PROBE_STREAM)
+    real = run.data.sample(n, "cpu", g).to(dev)
+    fake = run.generate(noise(cfg, n, "cpu", g).to(dev))
+    u = torch.rand(n, generator=g).to(dev)
+    row = {"iter": run.it}
+    sched = run.method.schedule
+    if sched is not None:
+        st = sched.state_dict()
+        r_t = 1.0 if st["d_ref"] is None or sched.t < sched.warmup else float(_ratio_to_reference(st["d"], st["d_ref"]))
+        eps = {"uniform": u, "deterministic": torch.full((n,), 1.0 - r_t, device=dev),
+               "band": 1.0 - r_t * u}[sched.interpolation]
+        row.update(r_t=r_t, d_t=st["d"], d_ref=st["d_ref"], lambda_t=float(sched.lambda_schedule(sched.t, r_t)))
+    points = {"real": real, "fake": fake}
+    shape = (n,) + (1,) * (real.dim() - 1)
+    points["uniform"] = u.view(shape) * real + (1 - u.view(shape)) * fake
+    if sched is not None:
+        points["penalty"] = eps.view(shape) * real + (1 - eps.view(shape)) * fake
+        row["eps_mean"] = float(eps.mean())
+    was = D.training
+    D.eval()
+    try:
+        for name, x in points.items():
+            with torch.enable_grad():
+                row.update(_quartiles(gradient_norm(D, x).detach(), f"grad_{name}"))
+        with torch.no_grad():
+            row["w_probe"] = float(D(real).mean() - D(fake).mean())
+    finally:
+        D.train(was)
+    return row
+
+
 def to_host(row: dict) -> dict:
     """``row`` with its tensors as Python numbers, read from the device in one transfer."""
     keys = [k for k, v in row.items() if torch.is_tensor(v)]
@@ -352,8 +402,8 @@ def train(cfg: Config, out=None, resume: bool = False, callback=None, data=None)
     if out:
         out.mkdir(parents=True, exist_ok=True)
         cfg.save(out / "config.json")
-        for name in ("log.jsonl", "metrics.jsonl"):
-            _truncate_jsonl(out / name, run.it)
+        for name in ("log.jsonl", "metrics.jsonl", "probe.jsonl"):  # a fresh start keeps no row of an earlier try
+            _truncate_jsonl(out / name, run.it if state is not None else -1)
         write_json(out / "run.json", {"status": "running", "iter": run.it, "data": run.data.describe(), **env})
     log_f = open(out / "log.jsonl", "a") if out else None
     metrics_rows = []
@@ -364,6 +414,11 @@ def train(cfg: Config, out=None, resume: bool = False, callback=None, data=None)
             if cfg.keep_generators:
                 (out / "generators").mkdir(exist_ok=True)
                 atomic_save(run.G.state_dict(), out / "generators" / f"iter_{run.it:06d}.pt")
+
+    def record_probe():
+        if out and cfg.probe_every and run.it % cfg.probe_every == 0:
+            with open(out / "probe.jsonl", "a") as f:
+                f.write(json.dumps(probe(run)) + "\n")
 
     def record_metrics():
         row = _evaluate(run, cfg.metrics)
@@ -377,6 +432,8 @@ def train(cfg: Config, out=None, resume: bool = False, callback=None, data=None)
     try:
         if run.it == 0 and 0 in cfg.eval_at:
             record_metrics()
+        if run.it == 0:
+            record_probe()
         while run.it < cfg.iters:
             t0 = time.perf_counter()
             row = run.step()
@@ -390,6 +447,7 @@ def train(cfg: Config, out=None, resume: bool = False, callback=None, data=None)
                              title=f"{cfg.method}, iteration {run.it}")
             if run.it in cfg.eval_at:
                 record_metrics()
+            record_probe()
             if run.it % cfg.checkpoint_every == 0 or run.it == cfg.iters:
                 if log_f:
                     log_f.flush()
