@@ -133,7 +133,7 @@ def cmd_demo(args) -> int:
         with torch.random.fork_rng():
             torch.manual_seed(args.seed)
             real = toy_sample("8gaussians", 1000)
-            fake = run.generate(torch.randn(1000, run.cfg.latent_dim, device=run.device)).cpu()
+            fake = run.generate(run.G.sample_z(1000, device=run.device)).cpu()
         fig, ax = plt.subplots(figsize=(4, 4.4))
         scatter_samples(ax, fake, real, f"{method}, {run.it} generator iterations")
         env = environment(run.device)

@@ -426,12 +426,14 @@ def _applicable(dataset: Dataset) -> tuple[str, ...]:
 
 @torch.no_grad()
 def generate(generator: nn.Module, n: int, seed: int = 0, device="cpu", batch_size: int = 500) -> torch.Tensor:
-    """``n`` samples from ``generator`` (eval mode, no grad) with noise from a local seeded generator, on the CPU.
+    """``n`` samples from ``generator`` (eval mode, no grad) with latents from a local seeded generator, drawn
+    from the generator's own noise law (``generator.sample_z``: normal or uniform, as it was trained), on the CPU.
 
     The generator's train/eval mode is restored afterwards; the global RNG is untouched.
     """
     gen = torch.Generator().manual_seed(seed)
-    z = torch.randn(n, generator.latent_dim, generator=gen)
+    z = generator.sample_z(n, gen) if hasattr(generator, "sample_z") else torch.randn(n, generator.latent_dim,
+                                                                                       generator=gen)
     was_training = generator.training
     generator.eval()
     try:

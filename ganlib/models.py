@@ -38,7 +38,33 @@ def _norm2d(kind: str, channels: int) -> nn.Module:
     return nn.Identity()
 
 
-class MLPGenerator(nn.Module):
+NOISES = ("normal", "uniform")
+
+
+def latents(n: int, dim: int, law: str = "normal", device="cpu", generator=None) -> torch.Tensor:
+    """``n`` latent vectors of size ``dim`` from the run's noise law: ``normal`` N(0, I) or ``uniform`` U[-1, 1]."""
+    if law == "uniform":
+        return torch.rand(n, dim, device=device, generator=generator) * 2 - 1
+    if law != "normal":
+        raise ValueError(f"unknown noise {law!r}; accepted: {', '.join(NOISES)}")
+    return torch.randn(n, dim, device=device, generator=generator)
+
+
+class LatentMixin:
+    """A generator knows its input: ``latent_dim`` and the noise law it is trained on (``noise``).
+
+    Every consumer (training, sample grids, metrics, sweeps, ``ganlib evaluate``, the teaching helpers)
+    draws through :meth:`sample_z`, so a generator is never scored on inputs it never saw.
+    """
+
+    latent_dim: int
+    noise: str = "normal"
+
+    def sample_z(self, n: int, generator=None, device="cpu") -> torch.Tensor:
+        return latents(n, self.latent_dim, self.noise, device, generator)
+
+
+class MLPGenerator(LatentMixin, nn.Module):
     def __init__(self, latent_dim=2, width=512, out_dim=2, act="relu"):
         super().__init__()
         self.latent_dim = latent_dim
@@ -75,7 +101,7 @@ def _stages(size: int) -> int:
     return stages[size]
 
 
-class DCGANGenerator(nn.Module):
+class DCGANGenerator(LatentMixin, nn.Module):
     """Linear to ``4x4``, then stride-2 transposed convolutions, each doubling the size."""
 
     def __init__(self, size=28, channels=1, latent_dim=128, width=64, act="relu", norm="batch"):
@@ -126,8 +152,11 @@ class DCGANCritic(nn.Module):
 
 
 def build_models(kind: str, shape, latent_dim=None, width=None, g_act=None, d_act=None, g_norm="batch",
-                 d_norm="none", dropout=0.0, spectral_norm=False, penalty=True):
-    """Generator and critic for a data set of ``kind`` ("toy" or "image") and sample ``shape``."""
+                 d_norm="none", dropout=0.0, spectral_norm=False, penalty=True, noise="normal"):
+    """Generator and critic for a data set of ``kind`` ("toy" or "image") and sample ``shape``; the generator
+    draws its latents from ``noise`` (:func:`latents`)."""
+    if noise not in NOISES:
+        raise ValueError(f"unknown noise {noise!r}; accepted: {', '.join(NOISES)}")
     for name, value, accepted in (("generator norm", g_norm, G_NORMS), ("critic norm", d_norm, D_NORMS)):
         if value not in accepted:
             raise ValueError(f"unknown {name} {value!r}; accepted: {', '.join(accepted)}")
@@ -139,8 +168,10 @@ def build_models(kind: str, shape, latent_dim=None, width=None, g_act=None, d_ac
     if kind == "toy":
         g = MLPGenerator(latent_dim or 2, width or 512, shape[0], g_act or "relu")
         d = MLPCritic(shape[0], width or 512, d_act or "relu", dropout, spectral_norm)
+        g.noise = noise
         return g, d
     c, h, _ = shape
     g = DCGANGenerator(h, c, latent_dim or 128, width or 64, g_act or "relu", g_norm)
     d = DCGANCritic(h, c, width or 64, d_act or "leaky_relu", d_norm, dropout, spectral_norm)
+    g.noise = noise
     return g, d

@@ -377,7 +377,7 @@ def mode_table(runs_root, datasets, methods, seed=0, n=2000) -> list[dict]:
         rows.append({"data": ds, "samples of": "real data", **count_modes(toy_real(ds, n, seed=0), ds)})
         for m in methods:
             run = load_run(run_dir(Path(runs_root) / ds, m, seed))
-            z = torch.randn(n, run.cfg.latent_dim, generator=torch.Generator().manual_seed(seed))
+            z = run.G.sample_z(n, torch.Generator().manual_seed(seed))
             rows.append({"data": ds, "samples of": f"{m} (iteration {run.it})",
                          **count_modes(run.generate(z.to(run.device)).cpu(), ds)})
     return rows
@@ -417,7 +417,7 @@ def exercise_lambdas(iters, lambdas=(0.01, 0.1, 1.0, 10.0), seed=0) -> list[dict
     real, rows = _real(), []
     for lam in lambdas:
         run = _train("wgan-gp", iters, seed, lambda_max=lam)
-        fake = run.generate(torch.randn(len(real), run.cfg.latent_dim, generator=torch.Generator().manual_seed(1)))
+        fake = run.generate(run.G.sample_z(len(real), torch.Generator().manual_seed(1)))
         s = grad_norm_stats(run.D, real, fake.cpu(), lam)
         rows.append({"lambda": lam, "median ||grad D(x_hat)||": s["x_hat"], "1 + W1/(2 lambda)": s["predicted"],
                      "exact W1": s["w1"]})

@@ -32,7 +32,7 @@ from .config import Config
 from .data import load_dataset
 from . import threads
 from .methods import at_least_fp32, make_method
-from .models import build_models
+from .models import build_models, latents
 from .provenance import environment, select_device
 
 
@@ -91,9 +91,8 @@ def _lr_factor(cfg):
 
 
 def noise(cfg, n, device, generator=None):
-    if cfg.noise == "uniform":
-        return torch.rand(n, cfg.latent_dim, device=device, generator=generator) * 2 - 1
-    return torch.randn(n, cfg.latent_dim, device=device, generator=generator)
+    """The run's latents (``cfg.noise``, ``cfg.latent_dim``): :func:`ganlib.models.latents`."""
+    return latents(n, cfg.latent_dim, cfg.noise, device, generator)
 
 
 def cpu_has_bf16() -> bool:
@@ -136,7 +135,7 @@ class Run:
         act = cfg.activation
         self.G, self.D = build_models(self.data.kind, self.data.shape, cfg.latent_dim, cfg.width, act, act,
                                       cfg.g_norm, cfg.d_norm, cfg.dropout, cfg.spectral_norm,
-                                      penalty=cfg.method != "wgan")
+                                      penalty=cfg.method != "wgan", noise=cfg.noise)
         self.G.to(self.device)
         self.D.to(self.device)
         self.method = make_method(cfg.method, cfg.lambda_max, cfg.lambda_min, cfg.gamma, cfg.ema_beta, cfg.warmup,

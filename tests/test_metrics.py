@@ -280,3 +280,22 @@ def test_default_metrics_and_errors():
         M.evaluate(DCGANGenerator(32, 3, latent_dim=8, width=8), colour, ["fid"])
     with pytest.raises(ValueError, match="1x28x28 images with labels"):
         M.get_classifier(colour)
+
+
+@pytest.mark.parametrize("noise", ["uniform", "normal"])
+def test_evaluation_draws_the_runs_own_latents(noise):
+    """A uniform-noise generator is scored on U[-1, 1] latents, as it was trained (not on N(0, 1))."""
+    from ganlib.config import Config
+    from ganlib.train import Run
+    from ganlib import metrics as M
+
+    run = Run(Config(method="wgan-gp", dataset="8gaussians", width=16, noise=noise))
+    seen = []
+    run.G.register_forward_pre_hook(lambda mod, args: seen.append(args[0].detach().clone()))
+    M.generate(run.G, 2000, seed=0)
+    z = torch.cat(seen)
+    inside = float((z.abs() <= 1).float().mean())
+    if noise == "uniform":
+        assert inside == 1.0 and z.min() < -0.9 and z.max() > 0.9
+    else:
+        assert 0.66 < inside < 0.71  # P(|z| <= 1) = 0.683 for a standard normal coordinate

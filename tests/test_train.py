@@ -269,3 +269,46 @@ def test_resume_continues_the_data_and_noise_streams(tmp_path):
     resumed = train(Config(iters=4, **cfg), tmp_path / "b", resume=True)
     assert torch.equal(straight.data_rng.get_state(), resumed.data_rng.get_state())
     assert torch.equal(straight.noise_rng.get_state(), resumed.noise_rng.get_state())
+
+
+def _rows_without_seconds(path):
+    return [{k: v for k, v in r.items() if k != "seconds"} for r in read_jsonl(path)]
+
+
+@pytest.mark.parametrize("method", ["wgan-gp", "icvp"])  # wgan-gp draws its eps from the global RNG
+def test_probe_does_not_change_training(tmp_path, method):
+    """The critic probe (probe_every) measures without moving any RNG, gradient or statistic: bit-identical runs."""
+    runs = {}
+    for every in (0, 3):
+        cfg = Config(method=method, dataset="digits", iters=9, width=8, warmup=5, probe_every=every, quiet=True,
+                     seed=1, eval_at=[0, 9], metrics=["fid"], eval_samples=100)
+        runs[every] = train(cfg, tmp_path / f"p{every}")
+    for a, b in zip(runs[0].G.state_dict().values(), runs[3].G.state_dict().values()):
+        assert torch.equal(a, b)
+    for a, b in zip(runs[0].D.state_dict().values(), runs[3].D.state_dict().values()):
+        assert torch.equal(a, b)
+    assert _rows_without_seconds(tmp_path / "p0" / "log.jsonl") == _rows_without_seconds(tmp_path / "p3" / "log.jsonl")
+    probes = read_jsonl(tmp_path / "p3" / "probe.jsonl")
+    assert [p["iter"] for p in probes] == [0, 3, 6, 9]
+    assert not (tmp_path / "p0" / "probe.jsonl").exists() or not read_jsonl(tmp_path / "p0" / "probe.jsonl")
+    last = probes[-1]
+    for where in ("real", "fake", "uniform", "penalty"):
+        assert last[f"grad_{where}_q25"] <= last[f"grad_{where}_median"] <= last[f"grad_{where}_q75"]
+    if method == "wgan-gp":  # its penalty points are the uniform interpolates
+        assert last["grad_penalty_median"] == last["grad_uniform_median"]
+
+
+def test_fresh_start_after_a_kill_before_the_first_checkpoint_repeats_no_row(tmp_path):
+    """A run killed before its first checkpoint starts over: metrics.jsonl and log.jsonl hold each iteration once."""
+    out = tmp_path / "run"
+    cfg = dict(method="icvp", dataset="8gaussians", width=16, checkpoint_every=50, eval_at=[0, 10, 30],
+               eval_samples=100, quiet=True, probe_every=10)
+    with pytest.raises(KeyboardInterrupt):  # killed at iteration 20, before the first checkpoint (50)
+        train(Config(iters=30, **cfg), out, callback=lambda run, row: (_ for _ in ()).throw(KeyboardInterrupt)
+              if run.it == 20 else None)
+    assert not (out / "checkpoint.pt").exists() and read_jsonl(out / "metrics.jsonl")[0]["iter"] == 0
+    train(Config(iters=30, **cfg), out, resume=True)
+    for name in ("metrics.jsonl", "log.jsonl", "probe.jsonl"):
+        its = [r["iter"] for r in read_jsonl(out / name)]
+        assert its == sorted(set(its)), name
+    assert [r["iter"] for r in read_jsonl(out / "metrics.jsonl")] == [0, 10, 30]
