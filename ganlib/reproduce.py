@@ -170,6 +170,11 @@ def reproduce(profile="quick", reports_dir=None, figures_dir=None, runs_dir=None
     selected = [nb for nb in found if not only or any(nb.stem.startswith(o) for o in only)]
     if not selected:
         raise ValueError(f"no notebook matches {only}; accepted: {', '.join(nb.stem for nb in found) or 'none found'}")
+    if from_results and PROFILES[profile].get("study"):  # a broken store stops here, named, before any notebook
+        from . import study as S
+
+        for part in S.study(PROFILES[profile]["study"]):
+            S.check_store(S.results_dir(PROFILES[profile]["study"], results_root) / part.name)
     params = {"profile": profile, "runs_dir": str(runs), "figures_dir": str(figures), "from_results": from_results,
               "results_root": str(Path(results_root).resolve()) if results_root else None,
               "data_dir": str(data_dir) if data_dir else None}
@@ -196,7 +201,7 @@ def reproduce(profile="quick", reports_dir=None, figures_dir=None, runs_dir=None
             except Exception as e:  # noqa: BLE001 - a rendering problem is reported, not fatal
                 log(f"  HTML rendering of {out.name} failed: {e}")
         log(f"  {status_text(status[nb.name])} ({seconds[nb.name]:.0f} s)")
-    write_summary(reports, runs, profile, status, seconds, results_root)
+    write_summary(reports, runs, profile, status, seconds, results_root, from_results)
     from .reports import write_index
 
     write_index(reports, figures, status, profile)  # after every notebook: this run's figures
@@ -243,9 +248,12 @@ def study_section(profile: str, runs: Path, results_root=None) -> list[str]:
             S.verdict_table(summaries)]
 
 
-def write_summary(reports: Path, runs: Path, profile: str, status: dict, seconds: dict, results_root=None) -> Path:
+def write_summary(reports: Path, runs: Path, profile: str, status: dict, seconds: dict, results_root=None,
+                  from_results: bool = False) -> Path:
     """``reports/summary.md``: provenance, notebook status, and every comparison's summary table."""
     env = environment()
+    how = (f"Rebuilt from the results store (no training) by `ganlib reproduce --profile {profile} --from-results`"
+           if from_results else f"Made by `ganlib reproduce --profile {profile}`")
     lines = [
         f"# Reproduction summary: profile `{profile}`",
         "",

@@ -286,6 +286,43 @@ def trained_on(folder) -> dict:
             "training_seconds": round(sum(i.get("seconds") or 0 for i in infos), 1)}
 
 
+STORED_FILES = ("config.json", "run.json", "metrics.jsonl")
+
+
+def check_store(folder) -> None:
+    """Every run folder of a stored part holds its record (``config.json``: how it was made; ``run.json``: its
+    status and machine; ``metrics.jsonl``) and readable, non-repeating rows; else one line naming the runs or
+    the file and line, and what to do."""
+    from .train import read_jsonl
+
+    runs = sorted(p for p in Path(folder).glob("runs/*") if p.is_dir() and not p.name.startswith("."))
+    lacking = [f"{p.name} (no {', '.join(f for f in STORED_FILES if not (p / f).exists())})" for p in runs
+               if not all((p / f).exists() for f in STORED_FILES)]
+    if lacking:
+        raise ValueError(f"{folder}: stored runs without their record: {'; '.join(lacking)}; put the files back "
+                         f"(git checkout), or delete those run folders and train them again (scripts/run_study.py)")
+    for p in runs:
+        for name in ("metrics.jsonl", "log.jsonl", "probe.jsonl"):
+            its = [r["iter"] for r in read_jsonl(p / name)]  # a bad line is named by read_jsonl
+            if len(its) != len(set(its)):
+                raise ValueError(f"{p / name}: iteration {next(i for i in its if its.count(i) > 1)} is recorded more "
+                                 f"than once; keep one row per iteration (ganlib.study.dedupe_rows fixes the file)")
+
+
+def dedupe_rows(path) -> int:
+    """Keep the last row of each iteration of a JSON-lines file (rows of a restart replace the earlier try's);
+    returns how many rows were dropped."""
+    from .train import read_jsonl
+
+    rows = read_jsonl(path)
+    last = {r["iter"]: r for r in rows}
+    kept = sorted(last.values(), key=lambda r: r["iter"])
+    tmp = Path(path).with_name(f".{Path(path).name}.tmp")
+    tmp.write_text("".join(json.dumps(r) + "\n" for r in kept))
+    os.replace(tmp, path)
+    return len(rows) - len(kept)
+
+
 def summarise_study(profile: str, results_root=None, write: bool = True) -> dict:
     """``{part name: compare.summarise result}`` from the store (parts with no stored run are left out).
 
@@ -294,6 +331,7 @@ def summarise_study(profile: str, results_root=None, write: bool = True) -> dict
     out = {}
     for part in study(profile):
         folder = results_dir(profile, results_root) / part.name
+        check_store(folder)
         if not any(folder.glob("runs/*/metrics.jsonl")):
             continue
         out[part.name] = summarise(folder, part.dataset, part.methods, part.seeds, part.iters, write=write,

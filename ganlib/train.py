@@ -62,10 +62,22 @@ def write_json(path: Path, obj) -> None:
 
 
 def read_jsonl(path: Path) -> list[dict]:
+    """The rows of a JSON-lines file ([] if it is missing); a bad line is a one-line ``ValueError`` naming the
+    file, the line and the way forward."""
     path = Path(path)
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    rows = []
+    for i, line in enumerate(path.read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{path}, line {i}: not valid JSON ({e.msg}, column {e.colno}); a killed write leaves a "
+                             f"truncated last line: delete that line (the run then resumes from its checkpoint), or "
+                             f"delete the run folder to train it again") from None
+    return rows
 
 
 def _truncate_jsonl(path: Path, last_iter: int) -> None:

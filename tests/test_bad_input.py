@@ -200,9 +200,34 @@ CASES = [
     ("reproduce --profile fast", lambda t, r: ["reproduce", "--profile", "fast"], ["'fast'", "smoke", "quick"], 2),
     ("reproduce --only 99", lambda t, r: ["reproduce", "--only", "99", "--reports", OUT(t), "--figures", OUT(t),
                                           "--runs", OUT(t)], ["'99'", "05_mnist"], 2),
+    # --- a results store (reproduce --from-results) with a broken run
+    ("reproduce --from-results, a truncated line in metrics.jsonl",
+     lambda t, r: from_store(t, lambda run: (run / "metrics.jsonl").write_text(
+         (run / "metrics.jsonl").read_text() + '{"iter": 6, "seconds": 1.2, "fid"\n')),
+     ["metrics.jsonl, line", "not valid JSON", "delete that line"], 2),
+    ("reproduce --from-results, a run without config.json",
+     lambda t, r: from_store(t, lambda run: (run / "config.json").unlink()),
+     ["wgan-gp-seed0 (no config.json)", "without their record"], 2),
+    ("reproduce --from-results, a repeated row in metrics.jsonl",
+     lambda t, r: from_store(t, lambda run: (run / "metrics.jsonl").write_text(
+         (run / "metrics.jsonl").read_text().splitlines()[0] + "\n" + (run / "metrics.jsonl").read_text())),
+     ["metrics.jsonl", "iteration 0 is recorded more than once", "dedupe_rows"], 2),
     ("demo --iters 0", lambda t, r: ["demo", "--iters", "0", "--runs", OUT(t), "--figures", OUT(t), "--quiet"],
      ["iters", ">= 1", "got 0"], 2),
 ]
+
+
+STORE = Path(__file__).resolve().parent / "fixtures" / "results"  # the smoke study's committed store
+
+
+def from_store(tmp: Path, edit) -> list:
+    """``reproduce --profile smoke --from-results`` on a copy of the committed smoke store, its digits/wgan-gp-seed0
+    run changed by ``edit(run folder)``."""
+    store = tmp / "store"
+    shutil.copytree(STORE, store)
+    edit(store / "smoke" / "digits" / "runs" / "wgan-gp-seed0")
+    return ["reproduce", "--profile", "smoke", "--from-results", "--results", str(store), "--reports", OUT(tmp),
+            "--figures", OUT(tmp), "--runs", OUT(tmp)]
 
 
 def run_case(argv: list) -> tuple[int, str]:
