@@ -9,7 +9,9 @@ a sequence of distance estimates ``w_t`` and read back ``r_t, eps_t, lambda_t``:
     >>> [round(s.step(w).lambda_t, 3) for w in (4.0, 2.0, 1.0)]
     [10.0, 9.5, 8.8]
 
-A :class:`Method` turns a schedule into the critic's loss, and is what the trainer calls.
+A :class:`Method` turns a schedule into the critic's loss, and is what the trainer calls.  The five
+relatives of section 7 (``wgan-lp``, ``dragan``, ``r1``, ``zero-gp``, ``agp``) live in
+:mod:`ganlib.relatives`; :func:`make_method` builds them too.
 
 The same code runs on numbers and on tensors: given ``w_t`` as a 0-dim tensor, the schedule computes
 on the tensor's device in float64 (the arithmetic of Python floats, so the values are the same) and
@@ -24,7 +26,8 @@ from dataclasses import dataclass
 
 import torch
 
-METHODS = ("wgan", "wgan-gp", "icvp", "icvp-eps", "icvp-lambda")
+RELATIVES = ("wgan-lp", "dragan", "r1", "zero-gp", "agp")  # ganlib.relatives; METHOD.md section 7
+METHODS = ("wgan", "wgan-gp", "icvp", "icvp-eps", "icvp-lambda", *RELATIVES)
 INTERPOLATIONS = ("uniform", "deterministic", "band")
 LAMBDA_SCHEDULES = ("constant", "distance", "linear", "exponential", "cosine", "step")
 
@@ -318,7 +321,8 @@ def make_method(
 
     ``interpolation`` (deterministic or band) applies to ``icvp`` and ``icvp-eps``; ``wgan-gp`` and
     ``icvp-lambda`` draw ``eps ~ U[0, 1]``.  ``lambda_schedule`` overrides the method's own
-    (``constant`` for wgan-gp and icvp-eps, ``distance`` for icvp and icvp-lambda).
+    (``constant`` for wgan-gp and icvp-eps, ``distance`` for icvp and icvp-lambda).  The relatives
+    (:data:`RELATIVES`) use ``lambda_max`` only: their penalty weight, R1's gamma, agp's starting lambda.
     """
     check_choice("method", name, METHODS)
     if name == "wgan":
@@ -327,6 +331,10 @@ def make_method(
         return Method(name, clip_value=clip_value)
     if lambda_max < 0 or lambda_min < 0:
         raise ValueError(f"lambda must be >= 0; got lambda_max={lambda_max}, lambda_min={lambda_min}")
+    if name in RELATIVES:
+        from .relatives import make_relative  # imported here: ganlib.relatives builds on this module
+
+        return make_relative(name, lambda_max)
     if lambda_min > lambda_max:
         raise ValueError(f"lambda_min ({lambda_min}) must not exceed lambda_max ({lambda_max})")
     check_choice("interpolation for icvp", interpolation, ("deterministic", "band"))
