@@ -10,12 +10,16 @@ critic-independent metric at fixed generator iterations, then summarises per met
     is an average metric value: lower is faster convergence).
 
 Verdicts are paired by seed (seed ``s`` of every method starts from the same networks and sees the
-same data and noise, ``ganlib.train.Run``): per seed, icvp minus the baseline of the AUC (negative =
-icvp faster), then the mean difference with a 95% Student-t interval (:func:`decide`, the one rule of
-ganlib): ``faster`` or ``slower`` when the interval excludes 0, ``equivalent within +-delta`` when it
-lies inside the stated practical margin, else ``inconclusive`` with the seeds that the observed spread
-says would decide.  Iterations to the threshold are paired the same way; a run that never reached it
-is censored at the budget and counted, never made a number.  Nothing in the summary is written by hand.
+same data and noise, ``ganlib.train.Run``).  A comparison ``a vs b`` (by default icvp vs each other
+method; any pairs with ``comparisons``) takes per seed a minus b of the AUC (negative = a faster), then
+the mean difference with a 95% Student-t interval (:func:`decide`, the one rule of ganlib): ``faster``
+or ``slower`` when the interval excludes 0, ``equivalent within +-delta`` when it lies inside the stated
+practical margin, else ``inconclusive`` with the seeds that the observed spread says would decide.
+Iterations to the threshold are paired the same way; a run that never reached it is censored at the
+budget and counted, never made a number, and pairs that crossed at the same evaluation are said to be
+unresolved by the evaluation grid, not equivalent (:func:`reach_pairs`).  The comparisons of a study
+are one family (:func:`family_table`): beside each raw verdict, the Holm-adjusted one and the sign
+count.  Nothing in the summary is written by hand.
 """
 
 from __future__ import annotations
@@ -140,9 +144,20 @@ def default_threshold(curves: dict, metric: str) -> tuple[float, str]:
                         f"to the best method's mean final value ({best:.4g})")
 
 
-SIGN = "icvp minus baseline; negative = icvp faster"
+SIGN = "icvp minus baseline; negative = icvp faster"  # of icvp vs each other method (the default comparisons)
+SIGN_MANY = "first minus second method of each comparison; negative = the first faster"
 CONFIDENCE = 0.95
 MARGIN = 0.05  # default practical margin: 5% of the mean initial-to-final range of the metric
+
+
+def sign_text(a: str, b: str) -> str:
+    """The sign convention of the comparison ``a vs b``."""
+    return f"{a} minus {b}; negative = {a} faster"
+
+
+def default_comparisons(methods) -> list[tuple[str, str]]:
+    """icvp against every other method (none without icvp)."""
+    return [("icvp", m) for m in methods if m != "icvp"] if "icvp" in methods else []
 
 
 def interval(diffs, confidence: float = CONFIDENCE) -> dict:
@@ -175,6 +190,61 @@ def seeds_needed(mean: float, sd: float, delta: float, confidence: float = CONFI
     return None
 
 
+def t_pvalue(mean, sd, n):
+    """Two-sided p-value of the paired t-test of mean 0 (n - 1 degrees of freedom); arrays broadcast.
+
+    ``p < 1 - confidence`` exactly when the Student-t interval of :func:`interval` excludes 0 (with no spread,
+    ``sd == 0``, the interval is the point ``mean``: p is 0, or 1 when the mean is 0)."""
+    from scipy import stats
+
+    mean, sd = np.asarray(mean, float), np.asarray(sd, float)
+    se = sd / np.sqrt(n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(se > 0, np.abs(mean) / np.where(se > 0, se, 1.0), np.where(mean != 0, np.inf, 0.0))
+    p = 2 * stats.t.sf(t, n - 1)
+    return float(p) if p.ndim == 0 else p
+
+
+def equivalence_pvalue(mean, sd, n, delta):
+    """p-value of equivalence within ``+-delta`` (two one-sided t-tests, doubled so that ``p < 1 - confidence``
+    exactly when the interval of :func:`interval` lies inside ``+-delta``)."""
+    from scipy import stats
+
+    mean, sd = np.asarray(mean, float), np.asarray(sd, float)
+    se = sd / np.sqrt(n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        worst = np.where(se > 0, (delta - np.abs(mean)) / np.where(se > 0, se, 1.0),
+                         np.where(np.abs(mean) < delta, np.inf, -np.inf))
+    p = np.minimum(1.0, 2 * stats.t.sf(worst, n - 1))
+    return float(p) if p.ndim == 0 else p
+
+
+def holm(pvalues):
+    """Holm-Bonferroni adjusted p-values (step-down, monotone, capped at 1); a 2-D array is adjusted row by row.
+
+    Rejecting where the adjusted p is below alpha keeps the chance of any false alarm in the family at or
+    under alpha, whatever the dependence between the tests."""
+    p = np.asarray(pvalues, float)
+    if p.size == 0:
+        return [] if isinstance(pvalues, list) else p
+    m = p.shape[-1]
+    order = np.argsort(p, axis=-1, kind="stable")
+    ranked = np.take_along_axis(p, order, axis=-1) * (m - np.arange(m))
+    ranked = np.minimum(1.0, np.maximum.accumulate(ranked, axis=-1))
+    out = np.empty_like(p)
+    np.put_along_axis(out, order, ranked, axis=-1)
+    return out.tolist() if isinstance(pvalues, list) else out
+
+
+def sign_count(diffs, a: str = "icvp") -> dict:
+    """How many paired differences (a minus b; lower is better) favour ``a``, favour b, or tie."""
+    d = [x for x in diffs if x is not None and math.isfinite(x)]
+    better, worse = sum(x < 0 for x in d), sum(x > 0 for x in d)
+    tied = len(d) - better - worse
+    text = f"{a} better in {better} of {len(d)} pairs" + (f" ({tied} tied)" if tied else "")
+    return {"better": better, "worse": worse, "tied": tied, "n": len(d), "text": text}
+
+
 def decide(diffs, delta: float, confidence: float = CONFIDENCE) -> dict:
     """The one verdict rule of ganlib: paired differences ``diffs`` (a minus b, lower is better for a).
 
@@ -186,10 +256,16 @@ def decide(diffs, delta: float, confidence: float = CONFIDENCE) -> dict:
     An interval that excludes 0 *and* lies inside ``+-delta`` is ``lower``/``higher`` with ``within_margin``
     set: a difference the seeds resolve but smaller than the margin that would matter in practice.
 
-    Returns the interval's numbers with ``outcome``, ``delta``, ``within_margin`` and ``seeds_needed``.
+    Returns the interval's numbers with ``outcome``, ``delta``, ``within_margin``, ``seeds_needed`` and the
+    p-values of the same statistics (``p``: the t-test of no difference, below ``1 - confidence`` exactly when
+    the interval excludes 0; ``p_equivalent``: below it exactly when the interval lies inside ``+-delta``),
+    which :func:`family_table` adjusts for the family of comparisons.
     """
     r = {**interval(diffs, confidence), "delta": float(delta), "confidence": confidence, "seeds_needed": None,
-         "within_margin": False}
+         "within_margin": False, "p": None, "p_equivalent": None}
+    if r["low"] is not None:
+        r["p"] = t_pvalue(r["mean"], r["sd"], r["n"])
+        r["p_equivalent"] = equivalence_pvalue(r["mean"], r["sd"], r["n"], delta)
     if r["low"] is None:
         r["outcome"] = "inconclusive"
         r["why"] = "no finished pair" if r["n"] == 0 else "one pair gives no spread: run 2 or more seeds"
@@ -233,32 +309,97 @@ def verdict_word(text: str) -> str:
     return text.split(" (")[0]
 
 
-def paired_verdict(a: list, b: list, delta: float, what: str = "AUC") -> dict:
-    """Per-seed values of icvp (``a``) and a baseline (``b``), paired by seed -> :func:`decide` plus ``text``."""
+def paired_verdict(a: list, b: list, delta: float, what: str = "AUC", sign: str = SIGN) -> dict:
+    """Per-seed values of method a (``a``) and method b (``b``), paired by seed -> :func:`decide` plus ``text``."""
     diffs = [x - y if x is not None and y is not None else None for x, y in zip(a, b)]
     r = decide(diffs, delta)
-    return {**r, "diffs": diffs, "text": verdict_text(r, what)}
+    return {**r, "diffs": diffs, "text": verdict_text(r, what, sign)}
 
 
-def reach_pairs(a: list, b: list, budget: int) -> dict:
+def _steps(grid) -> str:
+    """``every 20 iterations`` (or ``every 20-40 iterations`` for an uneven grid)."""
+    gaps = sorted({int(g) for g in np.diff(sorted(grid))}) if grid is not None and len(grid) > 1 else []
+    if not gaps:
+        return "evaluation grid"
+    return f"every {gaps[0]} iterations" if len(gaps) == 1 else f"every {gaps[0]}-{gaps[-1]} iterations"
+
+
+def _window(it, grid) -> str:
+    """Where a first crossing at evaluation ``it`` happened: between the evaluation before it and ``it``."""
+    if not grid:
+        return f"by iteration {it}"
+    before = [g for g in grid if g < it]
+    if not before:
+        return f"at iteration {it} (the initial generator)" if it == 0 else f"at the first evaluation ({it})"
+    return f"between iterations {max(before)} and {it}"
+
+
+def reach_pairs(xs: list, ys: list, budget: int, grid=None, a: str = "icvp", b: str = "the baseline") -> dict:
     """Iterations to the threshold, paired by seed; a run that never reached it is censored at ``budget``.
 
-    With every pair uncensored, the paired rule decides (margin 5% of the budget); otherwise the pairs
-    are counted: icvp first, baseline first, neither (censored differences are never made numbers).
+    ``xs``, ``ys``: the first evaluation at or below the threshold of methods ``a`` and ``b`` (None: never),
+    seed by seed.  ``grid``: the evaluation iterations (a crossing is known only to lie between two of them).
+
+    - every pair uncensored and every pair tied (both methods first at or below the threshold at the same
+      evaluation): ``unresolved``, with the windows the crossings lie in; never ``equivalent`` with a [0, 0]
+      interval;
+    - every pair uncensored with one and the same non-zero difference: ``grid``, a sign count (a zero-width
+      interval would be an artefact of the grid);
+    - otherwise uncensored: the paired rule (margin 5% of the budget), noting the tied pairs; an
+      ``equivalent`` verdict with a margin no wider than the grid's step is ``unresolved``;
+    - censored pairs: counted (a first, b first, tied, neither), never made numbers.
     """
-    pairs = [(x, y) for x, y in zip(a, b)]
+    a_name, b_name = a, b  # a and b name the methods; xs and ys are their values
+    steps = _steps(grid)
+    pairs = [(x, y) for x, y in zip(xs, ys)]
+    n = len(pairs)
     censored = [p for p in pairs if p[0] is None or p[1] is None]
+    tied = [x for x, y in pairs if x is not None and x == y]
+    grid_note = "not resolved by the evaluation grid" + (f", {steps}" if grid is not None else "")
     if not censored:
-        r = decide([x - y for x, y in pairs], MARGIN * budget)
-        return {**r, "censored": 0, "text": verdict_text(r, "iterations-to-threshold")}
+        diffs = [x - y for x, y in pairs]
+        delta = MARGIN * budget
+        if n and len(tied) == n:
+            windows = {}
+            for x in tied:
+                w = _window(x, grid)
+                windows[w] = windows.get(w, 0) + 1
+            parts = [f"{w if i == 0 else w.replace('between iterations', 'between')} in {k}"
+                     for i, (w, k) in enumerate(windows.items())]
+            parts[0] += f" of {n} pairs"
+            r = decide(diffs, delta)
+            return {**r, "outcome": "unresolved", "censored": 0, "tied": n,
+                    "text": (f"both crossed {', '.join(parts)}: not resolved by the evaluation grid"
+                             + (f" ({steps})" if grid is not None else ""))}
+        if n > 1 and len(set(diffs)) == 1:
+            d = diffs[0]
+            first = a_name if d < 0 else b_name
+            gaps = np.diff(sorted(grid)) if grid is not None and len(grid) > 1 else []
+            evals = (f" ({round(abs(d) / gaps[0])} evaluation{'s' if abs(d) != gaps[0] else ''})"
+                     if len(set(gaps)) == 1 else "")
+            r = decide(diffs, delta)
+            return {**r, "outcome": "grid", "censored": 0, "tied": 0,
+                    "text": (f"{first} reached the threshold first in {n} of {n} pairs, each time {abs(d):g} "
+                             f"iterations{evals} earlier: a difference at the resolution of the evaluation grid"
+                             + (f" ({steps})" if grid is not None else "") + ", no interval")}
+        r = decide(diffs, delta)
+        text = verdict_text(r, "iterations-to-threshold", sign_text(a_name, b_name))
+        step = max(np.diff(sorted(grid))) if grid is not None and len(grid) > 1 else None
+        if r["outcome"] == "equivalent" and step is not None and step >= delta:
+            r["outcome"] = "unresolved"
+            text = (f"not resolved by the evaluation grid ({steps}, not finer than the margin ±{delta:.3g}): "
+                    + text.removeprefix(f"equivalent within ±{delta:.3g} (").removesuffix(")"))
+        if tied:
+            text += (f"; both crossed at the same evaluation in {len(tied)} of {n} pairs"
+                     + (f" (evaluations {steps})" if grid is not None else ""))
+        return {**r, "censored": 0, "tied": len(tied), "text": text}
     first_a = sum(1 for x, y in pairs if x is not None and (y is None or x < y))
     first_b = sum(1 for x, y in pairs if y is not None and (x is None or y < x))
     neither = sum(1 for x, y in pairs if x is None and y is None)
-    tied = sum(1 for x, y in pairs if x is not None and x == y)
-    return {"outcome": "censored", "censored": len(censored), "n": len(pairs),
-            "text": (f"censored at {budget} iterations in {len(censored)} of {len(pairs)} pairs: icvp reached the "
-                     f"threshold first in {first_a}, the baseline in {first_b}, both at the same evaluation in "
-                     f"{tied}, neither in {neither}")}
+    return {"outcome": "censored", "censored": len(censored), "n": n, "tied": len(tied),
+            "text": (f"censored at {budget} iterations in {len(censored)} of {n} pairs: {a_name} reached the "
+                     f"threshold first in {first_a}, {b_name} in {first_b}, both at the same evaluation in "
+                     f"{len(tied)}" + (f" ({grid_note})" if tied else "") + f", neither in {neither}")}
 
 
 def seeds_of(methods, seeds) -> dict:
@@ -285,14 +426,35 @@ def ruler_of(curves: dict) -> str | None:
     return next(iter(seen), None)
 
 
+def check_comparisons(comparisons, methods) -> list[tuple[str, str]]:
+    """The pairs ``(a, b)`` to compare (default: icvp vs each other method), checked against ``methods``."""
+    if comparisons is None:
+        return default_comparisons(methods)
+    pairs = [tuple(c) for c in comparisons]
+    for c in pairs:
+        if len(c) != 2:
+            raise ValueError(f"a comparison is a pair (a, b) of methods; got {c!r}")
+        unknown = [m for m in c if m not in methods]
+        if unknown:
+            raise ValueError(f"comparison {c[0]} vs {c[1]}: {', '.join(unknown)} not among the methods of this part; "
+                             f"accepted: {', '.join(methods)}")
+        if c[0] == c[1]:
+            raise ValueError(f"comparison {c[0]} vs {c[1]}: a method compared with itself")
+    return pairs
+
+
 def summarise(out, dataset, methods, seeds, iters, metric=None, threshold=None, extra=None, write=True,
-              delta=None) -> dict:
+              delta=None, comparisons=None) -> dict:
     """Read each run's metrics; with ``write``, write ``results.json``, ``results.csv`` and ``summary.md``.
 
     ``seeds`` is a number (every method) or ``{method: number}``.  ``delta`` is the practical margin of the
     AUC verdict (default: 5% of the mean initial-to-final range of the metric over all runs).
+    ``comparisons``: the pairs ``(a, b)`` to decide, each as ``paired["a vs b"]`` (a minus b; negative = a
+    faster); default icvp vs each other method.  Runs missing or still training are left out of the pairs
+    (each verdict states its number of pairs).
     """
     out = Path(out)
+    comparisons = check_comparisons(comparisons, methods)
     n_seeds = seeds_of(methods, seeds)
     keys = [(m, s) for m in methods for s in range(n_seeds[m])]
     curves = {k: read_jsonl(run_dir(out, *k) / "metrics.jsonl") for k in keys}
@@ -342,20 +504,26 @@ def summarise(out, dataset, methods, seeds, iters, metric=None, threshold=None, 
             "failures": [status[(m, s)].get("reason") for s in range(n_seeds[m]) if status[(m, s)].get("reason")],
         }
     verdicts, paired = {}, {}
-    if "icvp" in methods:
-        for base in [b for b in methods if b != "icvp"]:
-            a, b = per_method["icvp"], per_method[base]
-            auc = paired_verdict(a["auc"], b["auc"], delta)
-            both = [i for i in range(min(len(a["auc"]), len(b["auc"])))  # pairs whose two runs are complete
-                    if a["auc"][i] is not None and b["auc"][i] is not None]
-            reach = reach_pairs([a["iters_to_threshold"][i] for i in both],
-                                [b["iters_to_threshold"][i] for i in both], iters)
-            paired[f"icvp vs {base}"] = {"auc": auc, "iters_to_threshold": reach}
-            verdicts[f"icvp vs {base}"] = auc["text"]
+    for first, second in comparisons:
+        a, b = per_method[first], per_method[second]
+        sign = sign_text(first, second)
+        auc = paired_verdict(a["auc"], b["auc"], delta, sign=sign)
+        both = [i for i in range(min(len(a["auc"]), len(b["auc"])))  # pairs whose two runs are complete
+                if a["auc"][i] is not None and b["auc"][i] is not None]
+        reach = reach_pairs([a["iters_to_threshold"][i] for i in both],
+                            [b["iters_to_threshold"][i] for i in both], iters, grid=points, a=first, b=second)
+        key = f"{first} vs {second}"
+        paired[key] = {"a": first, "b": second, "sign": sign, "auc": auc, "signs": sign_count(auc["diffs"], first),
+                       "iters_to_threshold": reach}
+        verdicts[key] = auc["text"]
+    firsts = {a for a, _ in comparisons}
+    lead = next(iter(firsts)) if len(firsts) == 1 else None
     result = {
         "dataset": dataset, "methods": list(methods), "seeds": n_seeds, "iters": iters, "metric": metric,
         "metrics_evaluated": metric_names, "threshold": threshold, "threshold_rule": rule,
-        "delta": delta, "delta_rule": delta_rule, "sign": SIGN, "ruler": rulers, "per_method": per_method,
+        "delta": delta, "delta_rule": delta_rule,
+        "sign": SIGN if not firsts else f"{lead} minus baseline; negative = {lead} faster" if lead else SIGN_MANY,
+        "comparisons": [list(c) for c in comparisons], "ruler": rulers, "per_method": per_method,
         "verdicts": verdicts, "paired": paired, "environment": environment(), **(extra or {}),
     }
     if not write:
@@ -369,6 +537,67 @@ def summarise(out, dataset, methods, seeds, iters, metric=None, threshold=None, 
                 w.writerow([m, s, r["iter"], r["seconds"], *[r.get(k) for k in metric_names]])
     (out / "summary.md").write_text(summary_markdown(result))
     return result
+
+
+ALPHA = 1 - CONFIDENCE
+
+
+def family_table(summaries: dict, alpha: float = ALPHA) -> dict:
+    """The study's comparisons as one family: every area-under-the-curve verdict of every part that is not
+    archived, with its raw verdict beside the Holm-adjusted one and the sign count.
+
+    ``summaries``: ``{part: summarise result}``.  Holm-Bonferroni runs over the family's paired t-test p-values
+    (:func:`decide`'s ``p``: faster/slower) and, as their own family, over the equivalence p-values
+    (``p_equivalent``: inside the margin); comparisons with fewer than 2 pairs have no p-value and stay
+    inconclusive outside the count.  Returns ``{"m", "alpha", "rows", "excluded", "untested", "text"}``;
+    each row: part, comparison, a, b, n, mean, low, high, delta, raw (verdict), p, p_holm, p_equivalent,
+    p_equivalent_holm, holm (adjusted verdict), signs (sign count).
+    """
+    rows, excluded = [], []
+    for part, r in summaries.items():
+        archived = bool((r.get("part") or {}).get("archived"))
+        for comp, v in r.get("paired", {}).items():
+            if archived:
+                excluded.append(f"{part}: {comp}")
+                continue
+            auc = v["auc"]
+            a = v.get("a", comp.split(" vs ")[0])
+            signs = v.get("signs") or sign_count(auc.get("diffs", []), a)
+            rows.append({"part": part, "comparison": comp, "a": a, "b": v.get("b", comp.split(" vs ")[-1]),
+                         "n": auc["n"], "mean": auc["mean"], "low": auc["low"], "high": auc["high"],
+                         "delta": auc["delta"], "raw": verdict_word(auc["text"]), "raw_outcome": auc["outcome"],
+                         "p": auc.get("p"), "p_equivalent": auc.get("p_equivalent"), "signs": signs["text"]})
+    tested = [row for row in rows if row["p"] is not None]
+    for key in ("p", "p_equivalent"):
+        for row, adj in zip(tested, holm([row[key] for row in tested])):
+            row[f"{key}_holm"] = adj
+    for row in rows:
+        if row["p"] is None:
+            row.update(p_holm=None, p_equivalent_holm=None, holm=row["raw"])
+            continue
+        differs, inside = row["p_holm"] < alpha, row["p_equivalent_holm"] < alpha
+        if differs:
+            word = WORDS["lower" if row["mean"] < 0 else "higher"]
+            word += f", by less than the margin ±{row['delta']:.3g}" if inside else ""
+            row["holm"] = f"{word} (Holm-adjusted p {row['p_holm']:.2g})"
+        elif inside:
+            row["holm"] = f"equivalent within ±{row['delta']:.3g} (Holm-adjusted p {row['p_equivalent_holm']:.2g})"
+        else:
+            after = " after Holm" if row["raw_outcome"] != "inconclusive" else ""
+            row["holm"] = f"inconclusive{after} (Holm-adjusted p {row['p_holm']:.2g})"
+    m = len(tested)
+    untested = [f"{row['part']}: {row['comparison']}" for row in rows if row["p"] is None]
+    pct = f"{alpha:.0%}"
+    text = (f"The family holds {m} comparison{'s' if m != 1 else ''} (the area-under-the-curve verdicts of every "
+            f"part that is not archived). Holm-Bonferroni at {pct} over their paired t-test p-values keeps the chance "
+            f"of any false faster/slower call in the family at or under {pct} (the equivalence calls are adjusted "
+            f"the same way, as their own family); {m} raw verdicts at {pct} each would, with no real difference, "
+            f"give at least one false alarm with a chance of about {1 - (1 - alpha) ** m:.0%} (independent tests).")
+    if untested:
+        text += f" Without a p-value (fewer than 2 pairs), so outside the count: {'; '.join(untested)}."
+    if excluded:
+        text += f" Archived, outside the family: {'; '.join(excluded)}."
+    return {"m": m, "alpha": alpha, "rows": rows, "excluded": excluded, "untested": untested, "text": text}
 
 
 def _fmt(mean, sd, n=None, total=None):
@@ -425,8 +654,9 @@ def summary_markdown(r: dict) -> str:
                   "generator iterations:**", "",
                   f"Area under the `{metric}` curve: mean paired difference with its 95% Student-t interval; "
                   f"practical margin {r['delta_rule']}.", "",
-                  "| comparison | area under the curve | iterations to threshold |", "|---|---|---|"]
-        lines += [f"| {k} | {v['auc']['text']} | {v['iters_to_threshold']['text']} |" for k, v in r["paired"].items()]
+                  "| comparison | area under the curve | pairs | iterations to threshold |", "|---|---|---|---|"]
+        lines += [f"| {k} | {v['auc']['text']} | {v.get('signs', {}).get('text', '')} | "
+                  f"{v['iters_to_threshold']['text']} |" for k, v in r["paired"].items()]
     return "\n".join(lines) + "\n"
 
 

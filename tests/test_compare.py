@@ -65,8 +65,8 @@ def test_a_resolved_difference_smaller_than_the_margin_says_so():
 def test_reach_pairs_never_turns_a_censored_run_into_a_number():
     r = C.reach_pairs([100, 200, None, 50], [300, None, None, 50], budget=1000)
     assert r["outcome"] == "censored" and r["censored"] == 2
-    assert ("icvp reached the threshold first in 2, the baseline in 0, both at the same evaluation in 1, "
-            "neither in 1") in r["text"]
+    assert ("icvp reached the threshold first in 2, the baseline in 0, both at the same evaluation in 1 (not "
+            "resolved by the evaluation grid), neither in 1") in r["text"]
     full = C.reach_pairs([100, 200, 150], [300, 420, 380], budget=1000)
     assert full["outcome"] == "lower" and full["delta"] == pytest.approx(50)
 
@@ -161,7 +161,8 @@ def test_compare_writes_results_and_a_computed_verdict(tiny_compare):
     aucs = [result["per_method"][m]["auc"] for m in ("icvp", "wgan-gp")]
     recomputed = C.decide([a - b for a, b in zip(*aucs)], result["delta"])
     assert v["outcome"] == recomputed["outcome"] and v["mean"] == pytest.approx(recomputed["mean"])
-    assert result["verdicts"]["icvp vs wgan-gp"] == v["text"] and C.SIGN in v["text"]
+    assert result["verdicts"]["icvp vs wgan-gp"] == v["text"] and C.sign_text("icvp", "wgan-gp") in v["text"]
+    assert result["sign"] == C.SIGN and "icvp minus wgan-gp; negative = icvp faster" in v["text"]
     assert json.loads((out / "results.json").read_text())["verdicts"] == result["verdicts"]
     with open(out / "results.csv") as f:
         rows = list(csv.DictReader(f))
@@ -210,3 +211,242 @@ def test_parallel_workers_give_the_same_runs(tiny_compare, tmp_path):
         assert par["per_method"][m]["final"] == pytest.approx(result["per_method"][m]["final"], rel=1e-3)
     with pytest.raises(ValueError, match="workers"):
         C.compare("8gaussians", ["icvp"], seeds=1, iters=2, out=tmp_path / "bad", workers=0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Comparisons beyond "icvp vs X", read from a store written by hand (no training)
+# ---------------------------------------------------------------------------------------------
+
+
+def _store(root, curves: dict, iters: int):
+    """A compare folder with finished runs: ``curves`` maps (method, seed) to the w1 values at 0, iters/2, iters."""
+    for (method, seed), values in curves.items():
+        folder = C.run_dir(root, method, seed)
+        folder.mkdir(parents=True)
+        points = [0, iters // 2, iters][: len(values)]
+        rows = [{"iter": p, "seconds": float(p), "w1": v} for p, v in zip(points, values)]
+        (folder / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+        (folder / "run.json").write_text(json.dumps({"status": "finished" if points[-1] == iters else "running",
+                                                     "iter": points[-1]}))
+    return root
+
+
+def _four_methods(tmp_path, seeds=5):
+    rng = np.random.default_rng(7)
+    speed = {"wgan-gp": 1.0, "icvp": 0.5, "icvp-eps": 0.8, "icvp-lambda": 0.6}
+    curves = {}
+    for s in range(seeds):
+        noise = 0.02 * rng.standard_normal()
+        for m, k in speed.items():
+            curves[(m, s)] = [2.0, 0.5 + k + noise + 0.01 * rng.standard_normal(), 0.3 + 0.1 * k]
+    return _store(tmp_path, curves, 100)
+
+
+def test_summarise_pairs_any_two_methods_and_names_the_sign(tmp_path):
+    out = _four_methods(tmp_path)
+    methods = ["wgan-gp", "icvp", "icvp-eps", "icvp-lambda"]
+    default = C.summarise(out, "8gaussians", methods, 5, 100, write=False)
+    assert list(default["paired"]) == ["icvp vs wgan-gp", "icvp vs icvp-eps", "icvp vs icvp-lambda"]
+    assert default["sign"] == C.SIGN
+    pairs = [("icvp-eps", "wgan-gp"), ("icvp-lambda", "wgan-gp"), ("icvp", "icvp-eps")]
+    r = C.summarise(out, "8gaussians", methods, 5, 100, write=False, comparisons=pairs)
+    assert list(r["paired"]) == ["icvp-eps vs wgan-gp", "icvp-lambda vs wgan-gp", "icvp vs icvp-eps"]
+    v = r["paired"]["icvp-eps vs wgan-gp"]
+    assert (v["a"], v["b"]) == ("icvp-eps", "wgan-gp")
+    assert "icvp-eps minus wgan-gp; negative = icvp-eps faster" in v["auc"]["text"]
+    assert "icvp faster" not in v["auc"]["text"]
+    a, b = r["per_method"]["icvp-eps"]["auc"], r["per_method"]["wgan-gp"]["auc"]
+    assert v["auc"]["mean"] == pytest.approx(np.mean(np.subtract(a, b)))
+    assert v["auc"]["outcome"] == "lower"  # icvp-eps is faster than wgan-gp by construction
+    # the same pair gives the same verdict whichever way it is asked for
+    assert r["paired"]["icvp vs icvp-eps"]["auc"]["outcome"] == default["paired"]["icvp vs icvp-eps"]["auc"]["outcome"]
+    assert "first minus second" in r["sign"]
+    md = C.summary_markdown(r)
+    assert "icvp-lambda vs wgan-gp" in md and "icvp-lambda better in 5 of 5 pairs" in md
+    with pytest.raises(ValueError, match="wgan-lp"):
+        C.summarise(out, "8gaussians", methods, 5, 100, write=False, comparisons=[("wgan-lp", "icvp")])
+    with pytest.raises(ValueError, match="itself"):
+        C.summarise(out, "8gaussians", methods, 5, 100, write=False, comparisons=[("icvp", "icvp")])
+
+
+def test_a_part_with_runs_still_training_summarises_the_complete_pairs(tmp_path):
+    out = _four_methods(tmp_path, seeds=3)
+    # seeds 3 and 4 of icvp-eps: one still running (no final evaluation), one not started
+    _store(out, {("icvp-eps", 3): [2.0, 1.3]}, 100)
+    for s in (3, 4):
+        for m in ("wgan-gp", "icvp"):
+            _store(out, {(m, s): [2.0, 1.4 - 0.3 * (m == "icvp"), 0.35]}, 100)
+    seeds = {"wgan-gp": 5, "icvp": 5, "icvp-eps": 5}
+    r = C.summarise(out, "8gaussians", list(seeds), seeds, 100, write=False,
+                    comparisons=[("icvp", "wgan-gp"), ("icvp-eps", "wgan-gp")])
+    assert r["paired"]["icvp vs wgan-gp"]["auc"]["n"] == 5
+    eps = r["paired"]["icvp-eps vs wgan-gp"]
+    assert eps["auc"]["n"] == 3 and "3 paired seeds" in eps["auc"]["text"]
+    assert "of 5" not in eps["iters_to_threshold"]["text"]
+    assert eps["signs"]["n"] == 3
+
+
+# ---------------------------------------------------------------------------------------------
+# The family of verdicts: p-values of the one rule, Holm-Bonferroni and sign counts
+# ---------------------------------------------------------------------------------------------
+
+
+def test_p_values_agree_with_the_interval_of_decide():
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        n = int(rng.integers(2, 8))
+        d = rng.normal(rng.normal(0, 1), rng.uniform(0.1, 2), n)
+        delta = float(rng.uniform(0.1, 3))
+        r = C.decide(d, delta)
+        assert (r["p"] < 0.05) == (r["outcome"] in ("lower", "higher"))
+        assert (r["p_equivalent"] < 0.05) == (r["low"] > -delta and r["high"] < delta)
+    from scipy import stats
+    d = [-1.0, -0.4, -0.7, 0.1]
+    assert C.decide(d, 0.1)["p"] == pytest.approx(stats.ttest_1samp(d, 0.0).pvalue)
+    assert C.decide([-2.0, -2.0, -2.0], 0.1)["p"] == 0.0  # no spread: the interval [-2, -2] excludes 0
+    assert C.decide([0.0, 0.0, 0.0], 0.1)["p"] == 1.0 and C.decide([0.0, 0.0], 0.1)["p_equivalent"] == 0.0
+    assert C.decide([1.0], 0.1)["p"] is None
+
+
+def test_holm_adjusts_step_down():
+    assert C.holm([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.06, 0.06])
+    assert C.holm([0.5, 0.001]) == pytest.approx([0.5, 0.002])
+    assert C.holm([0.04, 0.045]) == pytest.approx([0.08, 0.08])  # monotone: never below a smaller p's
+    assert C.holm([0.9, 0.8]) == pytest.approx([1.0, 1.0])  # capped at 1
+    assert C.holm([]) == []
+    two = C.holm(np.array([[0.01, 0.04, 0.03], [0.2, 0.01, 0.02]]))
+    assert two == pytest.approx(np.array([[0.03, 0.06, 0.06], [0.2, 0.03, 0.04]]))
+
+
+def test_sign_count():
+    s = C.sign_count([-1.0, -0.5, 0.2, 0.0, None], "icvp")
+    assert (s["better"], s["worse"], s["tied"], s["n"]) == (2, 1, 1, 4)
+    assert s["text"] == "icvp better in 2 of 4 pairs (1 tied)"
+    assert C.sign_count([-1.0, -2.0], "icvp-eps")["text"] == "icvp-eps better in 2 of 2 pairs"
+
+
+def _summary(paired: dict, archived=False):
+    return {"iters": 100, "metric": "w1", "delta": 0.01, "part": {"archived": archived},
+            "paired": {k: {"a": k.split(" vs ")[0], "b": k.split(" vs ")[1], "auc": C.paired_verdict(a, b, 0.01),
+                           "signs": C.sign_count(np.subtract(a, b), k.split(" vs ")[0])}
+                       for k, (a, b) in paired.items()}}
+
+
+def test_family_table_holds_every_comparison_and_adjusts_by_holm():
+    clear = ([1.0, 1.1, 0.9, 1.05, 0.95], [2.0, 2.05, 1.98, 2.1, 1.9])  # p ~ 1e-6
+    weak = ([1.0, 1.2, 0.9, 1.1, 1.0], [1.2, 1.3, 0.95, 1.45, 1.15])  # raw p 0.03: Holm x2 > 0.05
+    none_ = ([1.0, 1.2, 0.9, 1.1], [1.1, 1.0, 1.0, 1.05])
+    summaries = {"p1": _summary({"icvp vs wgan-gp": clear, "icvp vs wgan": weak}),
+                 "p2": _summary({"icvp-eps vs wgan-gp": none_}),
+                 "old": _summary({"icvp vs wgan-gp": clear}, archived=True)}
+    fam = C.family_table(summaries)
+    assert fam["m"] == 3 and [r["part"] for r in fam["rows"]] == ["p1", "p1", "p2"]
+    assert fam["excluded"] == ["old: icvp vs wgan-gp"]
+    assert "3 comparisons" in fam["text"] and "Holm" in fam["text"]
+    by = {(r["part"], r["comparison"]): r for r in fam["rows"]}
+    w = by[("p1", "icvp vs wgan")]
+    assert w["raw"] == "faster" and w["p"] < 0.05 and w["p_holm"] >= 0.05
+    assert w["holm"].startswith("inconclusive after Holm")
+    c = by[("p1", "icvp vs wgan-gp")]
+    assert c["holm"].startswith("faster") and c["p_holm"] == pytest.approx(3 * c["p"])
+    assert c["signs"] == "icvp better in 5 of 5 pairs" and c["n"] == 5
+    assert by[("p2", "icvp-eps vs wgan-gp")]["raw"] == "inconclusive"
+    # a family of one is the raw rule
+    single = C.family_table({"p1": _summary({"icvp vs wgan": weak})})
+    assert single["m"] == 1 and single["rows"][0]["holm"].startswith("faster")
+
+
+# ---------------------------------------------------------------------------------------------
+# False alarms of the rule under laws of differences that are not normal, and of the family
+# ---------------------------------------------------------------------------------------------
+
+
+def _alarms(diffs):
+    """Vectorised rule: a ``faster``/``slower`` verdict of :func:`C.decide` <=> its p-value < 0.05."""
+    n = diffs.shape[-1]
+    p = C.t_pvalue(diffs.mean(-1), diffs.std(-1, ddof=1), n)
+    return p < 0.05, p
+
+
+def test_false_alarm_rate_of_the_rule_and_of_the_family(capsys):
+    studies, rng = 4000, np.random.default_rng(20270112)
+    laws = {"normal": lambda size: rng.standard_normal(size),
+            "two-point ±1": lambda size: rng.choice([-1.0, 1.0], size),
+            "Student t, 2 df": lambda size: rng.standard_t(2, size)}
+    rates = {}
+    for law, draw in laws.items():
+        for n in (3, 5):
+            d = draw((studies, n))
+            alarm, _ = _alarms(d)
+            rates[(law, n)] = alarm.mean()
+            if law == "two-point ±1":  # the vectorised rule is the rule of decide
+                calls = [C.decide(x, 0.1)["outcome"] in ("lower", "higher") for x in d[:200]]
+                assert calls == list(alarm[:200])
+    m, tol = 6, 3 * (0.05 * 0.95 / studies) ** 0.5  # binomial tolerance at 3 standard errors
+    family = rng.standard_normal((studies, m, 5))
+    alarm, p = _alarms(family)
+    raw_fw, holm_fw = alarm.any(-1).mean(), (C.holm(p) < 0.05).any(-1).mean()
+    with capsys.disabled():
+        print(f"\n[false alarms, {studies} simulated studies per case, no true effect]")
+        for law in laws:
+            print(f"  {law:16s}: 3 seeds {rates[(law, 3)]:.1%}, 5 seeds {rates[(law, 5)]:.1%}")
+        print(f"  family of {m} null comparisons, 5 seeds, normal: at least one false alarm {raw_fw:.1%} raw, "
+              f"{holm_fw:.1%} after Holm")
+    assert abs(rates[("normal", 5)] - 0.05) < tol and abs(rates[("normal", 3)] - 0.05) < tol
+    # two-point law: all 3 (or 5) signs equal gives a zero-width interval, P = 2/2^n: 25% at 3 seeds, 6.25% at 5
+    assert abs(rates[("two-point ±1", 3)] - 0.25) < 3 * (0.25 * 0.75 / studies) ** 0.5
+    assert rates[("two-point ±1", 5)] < 0.0625 + tol
+    assert rates[("Student t, 2 df", 5)] < 0.05 + tol  # heavy tails make the t rule conservative, not liberal
+    assert raw_fw > 0.2 and holm_fw < 0.05 + tol
+
+
+# ---------------------------------------------------------------------------------------------
+# Iterations to the threshold at the resolution of the evaluation grid
+# ---------------------------------------------------------------------------------------------
+
+GRID = list(range(0, 201, 20))
+
+
+def test_ties_at_the_grid_are_not_called_equivalent():
+    r = C.reach_pairs([180] * 5, [180] * 5, 200, grid=GRID, a="icvp", b="wgan-gp")
+    assert r["outcome"] == "unresolved" and r["n"] == 5
+    assert r["text"] == ("both crossed between iterations 160 and 180 in 5 of 5 pairs: not resolved by the "
+                         "evaluation grid (every 20 iterations)")
+    assert "equivalent" not in r["text"] and "[0, 0]" not in r["text"]
+    no_grid = C.reach_pairs([180] * 3, [180] * 3, 200)
+    assert no_grid["text"] == "both crossed by iteration 180 in 3 of 3 pairs: not resolved by the evaluation grid"
+    spread = C.reach_pairs([180, 180, 200, 0], [180, 180, 200, 0], 200, grid=GRID, a="icvp", b="wgan-gp")
+    assert spread["text"] == ("both crossed between iterations 160 and 180 in 2 of 4 pairs, between 180 and 200 in 1, "
+                              "at iteration 0 (the initial generator) in 1: not resolved by the evaluation grid "
+                              "(every 20 iterations)")
+
+
+def test_a_constant_difference_of_whole_evaluations_gives_no_interval():
+    r = C.reach_pairs([160] * 4, [180] * 4, 200, grid=GRID, a="icvp", b="wgan-gp")
+    assert r["outcome"] == "grid" and "CI" not in r["text"]
+    assert r["text"] == ("icvp reached the threshold first in 4 of 4 pairs, each time 20 iterations (1 evaluation) "
+                         "earlier: a difference at the resolution of the evaluation grid (every 20 iterations), "
+                         "no interval")
+
+
+def test_mixed_ties_keep_the_interval_and_say_how_many_pairs_tied():
+    r = C.reach_pairs([160, 140, 160, 120, 160], [160, 160, 160, 140, 160], 200, grid=GRID, a="icvp", b="wgan-gp")
+    assert r["outcome"] == "inconclusive" and "95% CI" in r["text"]
+    assert r["text"].endswith("; both crossed at the same evaluation in 3 of 5 pairs (evaluations every 20 "
+                              "iterations)")
+    assert "icvp minus wgan-gp; negative = icvp faster" in r["text"]
+    # an interval inside a margin finer than the grid is not a measured equivalence
+    many = C.reach_pairs([100] * 19 + [120], [100] * 20, 1000, grid=list(range(0, 1001, 20)), a="icvp", b="wgan-gp")
+    assert C.decide([0] * 19 + [20], 50)["outcome"] == "equivalent"  # the rule alone would say equivalent
+    assert many["outcome"] == "equivalent"  # margin 50 > grid 20: the grid can resolve it
+    coarse = C.reach_pairs([100] * 19 + [200], [100] * 20, 1000, grid=list(range(0, 1001, 100)), a="icvp", b="wgan-gp")
+    assert coarse["outcome"] == "unresolved" and coarse["text"].startswith(
+        "not resolved by the evaluation grid (every 100 iterations, not finer than the margin ±50)")
+
+
+def test_one_censored_pair_is_counted_with_the_ties_named():
+    r = C.reach_pairs([120, 140, 160, 100, None], [140, 160, 160, 120, 160], 200, grid=GRID, a="icvp", b="wgan-gp")
+    assert r["outcome"] == "censored" and r["censored"] == 1
+    assert r["text"] == ("censored at 200 iterations in 1 of 5 pairs: icvp reached the threshold first in 3, wgan-gp "
+                         "in 1, both at the same evaluation in 1 (not resolved by the evaluation grid, every 20 "
+                         "iterations), neither in 0")
