@@ -16,6 +16,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from .config import Config
+from .methods import METHODS
 
 
 class Parser(argparse.ArgumentParser):
@@ -230,7 +231,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "iterations; write results.json, results.csv and summary.md into --out.")
     c.add_argument("--dataset", required=True, help="data set (see ganlib train --help)")
     c.add_argument("--methods", default="wgan,wgan-gp,icvp,icvp-eps,icvp-lambda",
-                   help="comma-separated methods (default: all five)")
+                   help="comma-separated methods, of: " + ", ".join(METHODS) + " (default: "
+                   "wgan,wgan-gp,icvp,icvp-eps,icvp-lambda)")
     c.add_argument("--seeds", type=int, default=3, help="seeds per method (default: 3)")
     c.add_argument("--iters", type=int, default=1000, help="generator iterations per run (default: 1000)")
     c.add_argument("--evals", type=int, default=10, help="evaluations per run after the initial one (default: 10)")

@@ -47,7 +47,8 @@ def _f(default, help, **kw):
 
 @dataclass
 class Config:
-    method: str = _f("icvp", "training method", choices=METHODS)
+    method: str = _f("icvp", "training method (wgan-lp, dragan, r1, zero-gp, agp: ICVP's relatives, METHOD.md "
+                     "section 7)", choices=METHODS)
     dataset: str = _f("8gaussians", f"data set: {', '.join(DATASETS)}")
     data_dir: str | None = _f(None, "data folder (default: $GANLIB_DATA, else ~/.cache/ganlib/data)")
     image_size: int | None = _f(None, "image size for colour sets: 32 or 64 (default 32)")
@@ -77,8 +78,8 @@ class Config:
     dropout: float = _f(0.0, "critic dropout probability")
     spectral_norm: bool = _f(False, "spectral normalisation in the critic")
     clip_value: float = _f(0.01, "wgan: weight clipping range [-c, c]")
-    lambda_max: float | None = _f(None, "penalty weight (wgan-gp's lambda; icvp's lambda_max). Default 0.1 toy, "
-                                  "10 images")
+    lambda_max: float | None = _f(None, "penalty weight (wgan-gp's lambda; icvp's lambda_max; the relatives' "
+                                  "weight: r1's gamma, agp's starting lambda). Default 0.1 toy, 10 images")
     lambda_min: float = _f(0.0, "icvp: smallest lambda")
     gamma: float = _f(1.0, "icvp: lambda_t = lambda_min + (lambda_max - lambda_min) * r_t ** gamma")
     ema_beta: float = _f(0.9, "icvp: EMA factor beta of the distance d_t")
@@ -125,6 +126,8 @@ class Config:
             v = getattr(self, name)
             if not 0.0 <= v < 1.0:
                 raise ValueError(f"{name.replace('_', '-')} must be in [0, 1); got {v}")
+        if self.method == "agp" and self.lambda_max is not None and self.lambda_max <= 0:
+            raise ValueError(f"lambda-max must be > 0 for agp (its controller starts there); got {self.lambda_max}")
         if not 0 < self.lr_final <= 1:
             raise ValueError(f"lr-final must be in (0, 1]; got {self.lr_final}")
         if self.clip_value <= 0:

@@ -13,7 +13,8 @@ import numpy as np
 from .compare import verdict_word
 
 COLOURS = {"wgan": "tab:gray", "wgan-gp": "tab:blue", "icvp": "tab:red", "icvp-eps": "tab:orange",
-           "icvp-lambda": "tab:purple"}
+           "icvp-lambda": "tab:purple", "wgan-lp": "tab:green", "dragan": "tab:brown", "r1": "tab:pink",
+           "zero-gp": "tab:olive", "agp": "tab:cyan"}  # the relatives (ganlib.relatives) too
 
 
 def mean_band(curve: dict, confidence: float = 0.95):

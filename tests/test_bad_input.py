@@ -114,8 +114,11 @@ CASES = [
     ("train --batch-size 0", lambda t, r: [*T, OUT(t), "--batch-size", "0"], ["batch-size", ">= 1", "got 0"], 2),
     ("train --iters 0", lambda t, r: [*T, OUT(t), "--iters", "0"], ["iters", ">= 1", "got 0"], 2),
     ("train --width -3", lambda t, r: [*T, OUT(t), "--width", "-3"], ["width", ">= 1", "got -3"], 2),
-    ("train --method wgan-lp", lambda t, r: [*T, OUT(t), "--method", "wgan-lp"],
-     ["'wgan-lp'", "choose from 'wgan', 'wgan-gp', 'icvp'"], 2),
+    ("train --method wgan-pl", lambda t, r: [*T, OUT(t), "--method", "wgan-pl"],
+     ["'wgan-pl'", "choose from 'wgan', 'wgan-gp', 'icvp', 'icvp-eps', 'icvp-lambda', 'wgan-lp', 'dragan', 'r1', "
+                   "'zero-gp', 'agp'"], 2),
+    ("train --method agp --lambda-max 0", lambda t, r: [*T, OUT(t), "--method", "agp", "--lambda-max", "0"],
+     ["lambda-max", "> 0", "agp"], 2),
     ("train --dataset imagenet", lambda t, r: [*T, OUT(t), "--dataset", "imagenet"],
      ["'imagenet'", "8gaussians", "folder:PATH"], 2),
     ("train --lr-g abc", lambda t, r: [*T, OUT(t), "--lr-g", "abc"], ["--lr-g", "invalid float value: 'abc'"], 2),
@@ -189,7 +192,8 @@ CASES = [
      ["another run", "width 8"], 2),
     # --- compare, sweep, reproduce, demo
     ("compare --methods wgan,foo", lambda t, r: ["compare", "--dataset", "8gaussians", "--methods", "wgan,foo",
-                                                 "--out", OUT(t)], ["'foo'", "wgan, wgan-gp, icvp"], 2),
+                                                 "--out", OUT(t)],
+     ["'foo'", "wgan, wgan-gp, icvp, icvp-eps, icvp-lambda, wgan-lp, dragan, r1, zero-gp, agp"], 2),
     ("compare --seeds 0", lambda t, r: ["compare", "--dataset", "8gaussians", "--seeds", "0", "--out", OUT(t)],
      ["--seeds", ">= 1", "0"], 2),
     ("compare --batch-size 0", lambda t, r: ["compare", "--dataset", "8gaussians", "--batch-size", "0",

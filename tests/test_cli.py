@@ -25,7 +25,7 @@ def refused(capsys, argv) -> str:
 @pytest.mark.parametrize(
     "args,bad,accepted",
     [
-        (["--method", "wgan-lp"], "wgan-lp", list(METHODS)),
+        (["--method", "wgan-pl"], "wgan-pl", list(METHODS)),  # (wgan-lp is a method: ganlib.relatives)
         (["--dataset", "imagenet"], "imagenet", list(DATASETS)),
         (["--n-critic", "0"], "0", ["n-critic", ">= 1"]),
         (["--lambda-max", "-1"], "-1", ["lambda-max", ">= 0"]),

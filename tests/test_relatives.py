@@ -405,3 +405,15 @@ def test_relatives_count_steps_and_round_trip_their_state(name):
     other = make_method(name, lambda_max=1.0)
     other.load_state_dict(state)
     assert other.state_dict() == m.state_dict() and other.t == 3
+
+
+def test_sweeps_and_study_figures_know_the_relatives():
+    from ganlib.study_plots import COLOURS
+    from ganlib.sweep_plan import load_spec
+
+    plan = load_spec({"name": "relatives", "dataset": "8gaussians", "iters": 2,
+                      "grid": {"method": ["wgan-gp", *RELATIVES]}})
+    assert [c["method"] for c in plan.configs] == ["wgan-gp", *RELATIVES]
+    with pytest.raises(ValueError, match="'wgan-pl'.*wgan-lp, dragan, r1, zero-gp, agp"):
+        load_spec({"name": "typo", "dataset": "8gaussians", "iters": 2, "grid": {"method": ["wgan-pl"]}})
+    assert len({COLOURS[m] for m in METHODS}) == len(METHODS)  # one colour each
