@@ -151,8 +151,9 @@ MARGIN = 0.05  # default practical margin: 5% of the mean initial-to-final range
 
 
 def sign_text(a: str, b: str) -> str:
-    """The sign convention of the comparison ``a vs b``."""
-    return f"{a} minus {b}; negative = {a} faster"
+    """The sign convention of the comparison ``a vs b``: :data:`SIGN` for icvp against a baseline (the default
+    comparisons, whose text is unchanged), else both methods named."""
+    return SIGN if a == "icvp" else f"{a} minus {b}; negative = {a} faster"
 
 
 def default_comparisons(methods) -> list[tuple[str, str]]:
@@ -522,7 +523,8 @@ def summarise(out, dataset, methods, seeds, iters, metric=None, threshold=None, 
         "dataset": dataset, "methods": list(methods), "seeds": n_seeds, "iters": iters, "metric": metric,
         "metrics_evaluated": metric_names, "threshold": threshold, "threshold_rule": rule,
         "delta": delta, "delta_rule": delta_rule,
-        "sign": SIGN if not firsts else f"{lead} minus baseline; negative = {lead} faster" if lead else SIGN_MANY,
+        "sign": SIGN if not firsts or lead == "icvp" else (f"{lead} minus the second method of each comparison; "
+                                                           f"negative = {lead} faster") if lead else SIGN_MANY,
         "comparisons": [list(c) for c in comparisons], "ruler": rulers, "per_method": per_method,
         "verdicts": verdicts, "paired": paired, "environment": environment(), **(extra or {}),
     }
@@ -540,6 +542,10 @@ def summarise(out, dataset, methods, seeds, iters, metric=None, threshold=None, 
 
 
 ALPHA = 1 - CONFIDENCE
+# Pairs below which a verdict is flagged: with a symmetric two-point law of differences (a method that helps or
+# hurts by the same amount), 3 pairs give a false faster/slower 25% of the time (all signs equal: a zero-width
+# interval), 5 pairs 6%; normal differences stay near 5% at both (tests/test_compare.py simulates it).
+MIN_PAIRS = 5
 
 
 def family_table(summaries: dict, alpha: float = ALPHA) -> dict:
@@ -593,10 +599,17 @@ def family_table(summaries: dict, alpha: float = ALPHA) -> dict:
             f"of any false faster/slower call in the family at or under {pct} (the equivalence calls are adjusted "
             f"the same way, as their own family); {m} raw verdicts at {pct} each would, with no real difference, "
             f"give at least one false alarm with a chance of about {1 - (1 - alpha) ** m:.0%} (independent tests).")
+    few = [row for row in tested if row["n"] < MIN_PAIRS]
+    if few:
+        text += (f" {len(few)} of them rest{'s' if len(few) == 1 else ''} on fewer than {MIN_PAIRS} pairs, where a "
+                 "two-point law of differences (a method that helps or hurts by the same amount) gives false "
+                 "alarms well above 5% (25% at 3 pairs).")
     if untested:
-        text += f" Without a p-value (fewer than 2 pairs), so outside the count: {'; '.join(untested)}."
+        text += (f" {len(untested)} comparison{'s have' if len(untested) != 1 else ' has'} fewer than 2 pairs, so no "
+                 "p-value, and stay outside the count.")
     if excluded:
-        text += f" Archived, outside the family: {'; '.join(excluded)}."
+        parts = sorted({e.split(": ")[0] for e in excluded})
+        text += f" Archived part{'s' if len(parts) != 1 else ''} {', '.join(parts)}: outside the family."
     return {"m": m, "alpha": alpha, "rows": rows, "excluded": excluded, "untested": untested, "text": text}
 
 

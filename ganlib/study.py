@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .compare import eval_points, is_finished, run_dir, summarise, verdict_word
+from .compare import eval_points, family_table, is_finished, run_dir, summarise, verdict_word
 from .config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +43,8 @@ class Part:
     overrides: dict = field(default_factory=dict)  # Config fields
     question: str = ""
     archived: bool = False  # stored runs kept for the record; never trained again (jobs() skips the part)
+    # pairs (a, b) of methods to decide, each as "a vs b" (a minus b; negative = a faster); None: icvp vs each other
+    comparisons: tuple | None = None
 
     @property
     def methods(self) -> list:
@@ -335,19 +337,29 @@ def summarise_study(profile: str, results_root=None, write: bool = True) -> dict
         if not any(folder.glob("runs/*/metrics.jsonl")):
             continue
         out[part.name] = summarise(folder, part.dataset, part.methods, part.seeds, part.iters, write=write,
+                                   comparisons=part.comparisons,
                                    extra={"profile": profile, "part": asdict(part), "trained_on": trained_on(folder)})
     return out
 
 
 def verdict_table(summaries: dict) -> str:
-    """Markdown: one row per comparison, with its budget, the paired AUC verdict and iterations to threshold."""
-    rows = ["| study part | comparison | budget (generator iterations) | paired seeds | metric | area under the curve "
-            "(icvp minus baseline; negative = icvp faster) | iterations to threshold |", "|---|---|---|---|---|---|---|"]
+    """Markdown: one row per comparison, with its budget, the paired AUC verdict (raw 95% interval), the verdict
+    Holm-adjusted over the family of the study's comparisons (:func:`ganlib.compare.family_table`), the sign
+    count and iterations to threshold; then how many comparisons the family holds."""
+    fam = family_table(summaries)
+    by = {(row["part"], row["comparison"]): row for row in fam["rows"]}
+    rows = ["| study part | comparison | budget (generator iterations) | paired seeds | metric | area under the curve: "
+            "mean paired difference (first minus second; negative = the first faster), raw 95% interval and verdict "
+            f"| Holm-adjusted verdict (family of {fam['m']}) | sign count | iterations to threshold |",
+            "|---|---|---|---|---|---|---|---|---|"]
     for name, r in summaries.items():
         for comp, v in r["paired"].items():
+            row = by.get((name, comp))
+            adjusted = row["holm"] if row else "archived: outside the family"
+            signs = v.get("signs", {}).get("text") or (row or {}).get("signs", "")
             rows.append(f"| {name} | {comp} | {r['iters']} | {v['auc']['n']} | {r['metric']} | {v['auc']['text']} | "
-                        f"{v['iters_to_threshold']['text']} |")
-    return "\n".join(rows)
+                        f"{adjusted} | {signs} | {v['iters_to_threshold']['text']} |")
+    return "\n".join(rows) + "\n\n" + fam["text"]
 
 
 def design_table(profile: str) -> str:
@@ -361,7 +373,10 @@ def design_table(profile: str) -> str:
 
 
 def conclusions(summaries: dict) -> list[str]:
-    """One sentence per comparison, computed from the numbers (budget, seeds, interval, verdict)."""
+    """One sentence per comparison, computed from the numbers (budget, seeds, interval, verdict, the verdict
+    Holm-adjusted over the family of the study's comparisons, the sign count)."""
+    fam = family_table(summaries)
+    by = {(row["part"], row["comparison"]): row for row in fam["rows"]}
     out = []
     for name, r in summaries.items():
         for comp, v in r["paired"].items():
@@ -370,9 +385,15 @@ def conclusions(summaries: dict) -> list[str]:
             if a["low"] is None:
                 out.append(f"{name}, {comp}: {word} at {r['iters']} generator iterations.")
                 continue
+            first = v.get("a", comp.split(" vs ")[0])
+            row = by.get((name, comp))
+            family = (f"Holm-adjusted over the family of {fam['m']}: {row['holm']}" if row
+                      else "archived: outside the family")
+            signs = v.get("signs", {}).get("text") or (row or {}).get("signs")
             out.append(f"{name}, {comp}: {word} at {r['iters']} generator iterations over {a['n']} paired seeds "
                        f"(mean AUC difference {a['mean']:.3g}, 95% CI [{a['low']:.3g}, {a['high']:.3g}]; negative = "
-                       f"icvp faster). Threshold: {v['iters_to_threshold']['text']}.")
+                       f"{first} faster); {family}" + (f"; {signs}" if signs else "")
+                       + f". Threshold: {v['iters_to_threshold']['text']}.")
     return out
 
 

@@ -161,8 +161,7 @@ def test_compare_writes_results_and_a_computed_verdict(tiny_compare):
     aucs = [result["per_method"][m]["auc"] for m in ("icvp", "wgan-gp")]
     recomputed = C.decide([a - b for a, b in zip(*aucs)], result["delta"])
     assert v["outcome"] == recomputed["outcome"] and v["mean"] == pytest.approx(recomputed["mean"])
-    assert result["verdicts"]["icvp vs wgan-gp"] == v["text"] and C.sign_text("icvp", "wgan-gp") in v["text"]
-    assert result["sign"] == C.SIGN and "icvp minus wgan-gp; negative = icvp faster" in v["text"]
+    assert result["verdicts"]["icvp vs wgan-gp"] == v["text"] and C.SIGN in v["text"] and result["sign"] == C.SIGN
     assert json.loads((out / "results.json").read_text())["verdicts"] == result["verdicts"]
     with open(out / "results.csv") as f:
         rows = list(csv.DictReader(f))
@@ -255,6 +254,7 @@ def test_summarise_pairs_any_two_methods_and_names_the_sign(tmp_path):
     assert (v["a"], v["b"]) == ("icvp-eps", "wgan-gp")
     assert "icvp-eps minus wgan-gp; negative = icvp-eps faster" in v["auc"]["text"]
     assert "icvp faster" not in v["auc"]["text"]
+    assert C.sign_text("icvp", "icvp-eps") == C.SIGN  # icvp's comparisons read as before
     a, b = r["per_method"]["icvp-eps"]["auc"], r["per_method"]["wgan-gp"]["auc"]
     assert v["auc"]["mean"] == pytest.approx(np.mean(np.subtract(a, b)))
     assert v["auc"]["outcome"] == "lower"  # icvp-eps is faster than wgan-gp by construction
@@ -328,7 +328,8 @@ def test_sign_count():
 def _summary(paired: dict, archived=False):
     return {"iters": 100, "metric": "w1", "delta": 0.01, "part": {"archived": archived},
             "paired": {k: {"a": k.split(" vs ")[0], "b": k.split(" vs ")[1], "auc": C.paired_verdict(a, b, 0.01),
-                           "signs": C.sign_count(np.subtract(a, b), k.split(" vs ")[0])}
+                           "signs": C.sign_count(np.subtract(a, b), k.split(" vs ")[0]),
+                           "iters_to_threshold": {"text": "not reached"}}
                        for k, (a, b) in paired.items()}}
 
 
@@ -342,7 +343,8 @@ def test_family_table_holds_every_comparison_and_adjusts_by_holm():
     fam = C.family_table(summaries)
     assert fam["m"] == 3 and [r["part"] for r in fam["rows"]] == ["p1", "p1", "p2"]
     assert fam["excluded"] == ["old: icvp vs wgan-gp"]
-    assert "3 comparisons" in fam["text"] and "Holm" in fam["text"]
+    assert "1 of them rests on fewer than 5 pairs" in fam["text"]
+    assert "3 comparisons" in fam["text"] and "Holm" in fam["text"] and "Archived part old: outside" in fam["text"]
     by = {(r["part"], r["comparison"]): r for r in fam["rows"]}
     w = by[("p1", "icvp vs wgan")]
     assert w["raw"] == "faster" and w["p"] < 0.05 and w["p_holm"] >= 0.05
@@ -354,6 +356,40 @@ def test_family_table_holds_every_comparison_and_adjusts_by_holm():
     # a family of one is the raw rule
     single = C.family_table({"p1": _summary({"icvp vs wgan": weak})})
     assert single["m"] == 1 and single["rows"][0]["holm"].startswith("faster")
+    # the study's table shows both verdicts, the sign count and the size of the family
+    from ganlib import study as S
+
+    table = S.verdict_table(summaries)
+    assert "Holm-adjusted" in table and "sign count" in table and fam["text"] in table
+    row = next(line for line in table.splitlines() if line.startswith("| p1 | icvp vs wgan |"))
+    assert "| faster (AUC difference" in row and "| inconclusive after Holm" in row and "icvp better in 5 of 5" in row
+    old = next(line for line in table.splitlines() if line.startswith("| old |"))
+    assert "archived: outside the family" in old
+    lines = S.conclusions(summaries)
+    assert any("icvp vs wgan: faster" in x and "inconclusive after Holm" in x and "family of 3" in x for x in lines)
+    assert any("negative = icvp-eps faster" in x for x in lines)
+
+
+def test_a_study_part_chooses_its_comparisons(monkeypatch):
+    from dataclasses import replace
+    from pathlib import Path
+
+    from ganlib import study as S
+
+    assert all(p.comparisons is None for parts in S.STUDIES.values() for p in parts)
+    fixture = Path(__file__).resolve().parent / "fixtures" / "results"
+    pairs = [("wgan", "wgan-gp"), ("icvp", "wgan")]
+    design = [replace(p, comparisons=pairs) if p.name == "digits" else p for p in S.study("smoke")]
+    monkeypatch.setitem(S.STUDIES, "smoke", design)
+    s = S.summarise_study("smoke", fixture, write=False)
+    assert list(s["digits"]["paired"]) == ["wgan vs wgan-gp", "icvp vs wgan"]
+    assert list(s["toy-lambda10"]["paired"]) == ["icvp vs wgan-gp"]
+    json.dumps(s["digits"]["part"])  # recorded with the results
+    assert "wgan minus wgan-gp; negative = wgan faster" in s["digits"]["paired"]["wgan vs wgan-gp"]["auc"]["text"]
+    table = S.verdict_table(s)
+    assert "The family holds 3 comparisons" in table
+    lines = S.conclusions(s)
+    assert any(x.startswith("digits, wgan vs wgan-gp:") and "negative = wgan faster" in x for x in lines)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -434,7 +470,7 @@ def test_mixed_ties_keep_the_interval_and_say_how_many_pairs_tied():
     assert r["outcome"] == "inconclusive" and "95% CI" in r["text"]
     assert r["text"].endswith("; both crossed at the same evaluation in 3 of 5 pairs (evaluations every 20 "
                               "iterations)")
-    assert "icvp minus wgan-gp; negative = icvp faster" in r["text"]
+    assert C.SIGN in r["text"]  # icvp against a baseline: the sign text of the default comparisons
     # an interval inside a margin finer than the grid is not a measured equivalence
     many = C.reach_pairs([100] * 19 + [120], [100] * 20, 1000, grid=list(range(0, 1001, 20)), a="icvp", b="wgan-gp")
     assert C.decide([0] * 19 + [20], 50)["outcome"] == "equivalent"  # the rule alone would say equivalent
