@@ -422,3 +422,55 @@ def budget_conclusions(summaries: dict, parts, mark: int = 80, a: str = "icvp", 
                    + ("the budget reverses the comparison." if changes else "the same method leads at both budgets.")
                    + " (Means over seeds; the paired verdict above is the test.)")
     return out
+
+
+PAIRING_KEYS = ("g_loss", "d_loss", "w_t", "penalty", "grad_norm")
+
+
+def pairing_check(stored, iters: int = 20, work=None) -> dict:
+    """Does a run made now start where the stored run ``stored`` started (same networks, data and noise)?
+
+    Retrains its configuration for ``iters`` generator iterations (in a temporary folder under ``work``) and
+    compares (1) the iteration-0 evaluation where its metric needs no classifier (``w1``, ``swd``: the initial
+    generator alone), (2) the logged rows the store kept (every :data:`LOG_EVERY`-th) up to ``iters``: the
+    largest relative difference over :data:`PAIRING_KEYS`, row by row.  0 means bit for bit (the same kind of
+    CPU); on another CPU the kernels differ in their last bits and training amplifies them row by row, while a
+    different network or stream would differ at once by order 1.
+    """
+    import tempfile
+
+    from .train import read_jsonl, train
+
+    stored = Path(stored)
+    cfg = json.loads((stored / "config.json").read_text())
+    from .config import TOY
+
+    free = [m for m in cfg.get("metrics") or (["w1"] if cfg["dataset"] in TOY else []) if m in ("w1", "swd")]
+    cfg.update(iters=iters, eval_at=[0] if free else [], metrics=free, sample_at=[], checkpoint_every=iters,
+               quiet=True, probe_every=0, keep_generators=False)
+    with tempfile.TemporaryDirectory(dir=work) as tmp:
+        train(Config(**cfg), Path(tmp) / "run")
+        new = {r["iter"]: r for r in read_jsonl(Path(tmp) / "run" / "log.jsonl")}
+        new_eval = read_jsonl(Path(tmp) / "run" / "metrics.jsonl")
+    rel = lambda a, b: abs(a - b) / max(abs(b), 1e-12)  # noqa: E731
+    rows = {}
+    for r in read_jsonl(stored / "log.jsonl"):
+        if r["iter"] <= iters:
+            rows[r["iter"]] = max((rel(new[r["iter"]][k], r[k]) for k in PAIRING_KEYS if k in r and r[k] == r[k]),
+                                  default=0.0)
+    out = {"run": f"{stored.parent.parent.name}/{stored.name}", "rows": rows,
+           "max_relative_difference": max(rows.values(), default=0.0)}
+    if free:
+        old0 = read_jsonl(stored / "metrics.jsonl")[0]
+        out["iteration_0"] = {m: [old0[m], new_eval[0][m]] for m in free}
+        out["iteration_0_relative_difference"] = max(rel(new_eval[0][m], old0[m]) for m in free)
+    info = json.loads((stored / "run.json").read_text())
+    out.update(bit_for_bit=out["max_relative_difference"] == 0.0 and out.get("iteration_0_relative_difference", 0) == 0,
+               stored_on=info.get("hardware"), checked_on=environment_hardware())
+    return out
+
+
+def environment_hardware() -> str:
+    from .provenance import environment
+
+    return environment().get("hardware")

@@ -120,3 +120,20 @@ def test_a_missing_run_is_left_out_of_the_pairs_not_counted_as_censored(tmp_path
     assert v["auc"]["n"] == 2
     reach = v["iters_to_threshold"]
     assert reach.get("n", 2) == 2 and "of 3 pairs" not in reach["text"]
+
+
+def test_pairing_check_is_exact_on_the_same_machine_and_catches_another_seed(tmp_path, fixed_threads):
+    """A run made now reproduces the stored run's first rows bit for bit; one of another seed does not."""
+    from ganlib.config import Config
+    from ganlib.train import train
+
+    store = tmp_path / "part" / "runs"
+    train(Config(method="icvp", dataset="8gaussians", width=16, iters=20, eval_at=[0, 20], eval_samples=200,
+                 quiet=True, seed=3), store / "icvp-seed3")
+    same = S.pairing_check(store / "icvp-seed3", iters=20, work=tmp_path)
+    assert same["bit_for_bit"] and same["max_relative_difference"] == 0.0 and list(same["rows"]) == list(range(1, 21))
+    assert same["iteration_0"]["w1"][0] == same["iteration_0"]["w1"][1]
+    cfg = json.loads((store / "icvp-seed3" / "config.json").read_text())
+    (store / "icvp-seed3" / "config.json").write_text(json.dumps({**cfg, "seed": 4}))  # not the run it claims
+    other = S.pairing_check(store / "icvp-seed3", iters=20, work=tmp_path)
+    assert not other["bit_for_bit"] and other["iteration_0_relative_difference"] > 1e-3
