@@ -86,7 +86,9 @@ STUDIES = {
     "long": [
         Part("mnist", "mnist", {"wgan-gp": 5, "icvp": 5, "icvp-eps": 5, "icvp-lambda": 5, "wgan": 5}, 2000, 20,
              _MNIST_PINNED, "MNIST at the published settings: does icvp reach a given FID sooner than wgan-gp and "
-             "wgan, and which half of it costs or buys the speed?"),
+             "wgan, and which half of it costs or buys the speed?",
+             comparisons=(("icvp", "wgan-gp"), ("icvp", "wgan"), ("icvp-eps", "wgan-gp"), ("icvp-lambda", "wgan-gp"),
+                          ("icvp", "icvp-eps"), ("icvp", "icvp-lambda"))),
         Part("mnist-unpinned", "mnist", {"wgan-gp": 5, "icvp": 5, "wgan": 3}, 2000, 10, _MNIST,
              "MNIST, first measurement (November 2026): its FID ruler (a classifier trained on another machine) "
              "was not recorded and cannot be rebuilt, so no new run may be paired with these; superseded by "
