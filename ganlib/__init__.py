@@ -6,6 +6,7 @@ Modules, in the order data flows through them:
 - :mod:`ganlib.data`     data sets by name (toy 2-D, digits, MNIST, Fashion-MNIST, CelebA, any folder);
 - :mod:`ganlib.models`   MLPs and DCGAN-style networks;
 - :mod:`ganlib.methods`  **the paper's logic**: gradient penalty, interpolation point, lambda schedules;
+- :mod:`ganlib.relatives` ICVP's published relatives (wgan-lp, dragan, r1, zero-gp, agp) in the same harness;
 - :mod:`ganlib.train`    one training loop, checkpoints, logs (paired data and noise streams per seed);
 - :mod:`ganlib.threads`  one thread budget per process, so that ganlib processes share the cores fairly;
 - :mod:`ganlib.metrics`  metrics independent of the critic (exact W1, classifier FID, sliced Wasserstein);

@@ -242,7 +242,8 @@ def schedule_figure(traces: dict, interpolation="deterministic", marks=(), fig=N
     ``traces`` is the output of :func:`ganlib.widgets.schedule_traces`; ``marks`` are critic steps
     drawn as vertical lines and as rows of :func:`interpolation_segments` (the first one bold).
     Returns the artists, by name: ``w_t, d_t, d_ref, r_t, eps_t, band`` (``None`` unless band mode),
-    ``lambda_t, lambda_wgan_gp, segments`` and ``axes``.
+    ``lambda_t, lambda_wgan_gp``, ``lambda_agp`` (agp's controller on the same trace, on the lambda panel's
+    right axis; ``None`` if ``traces`` has none), ``segments`` and ``axes``.
     """
     import matplotlib.figure
     import numpy as np
@@ -288,6 +289,14 @@ def schedule_figure(traces: dict, interpolation="deterministic", marks=(), fig=N
     top = max(float(traces["lambda_wgan_gp"].max()), float(traces["lambda_t"].max()), 1e-12)
     ax_l.set_ylim(-0.03 * top, 1.08 * top)
     ax_l.set_title("5. penalty coefficient lambda_t", fontsize=9)
+    a["lambda_agp"] = None
+    if "lambda_agp" in traces:  # agp's PI controller (ganlib.relatives) on its own scale: it may rise 10-fold
+        ax_a = ax_l.twinx()
+        a["lambda_agp"] = ax_a.plot(t, traces["lambda_agp"], color="tab:cyan", lw=1.2, ls="-.",
+                                    label="agp: PI controller's lambda_t (right axis)")[0]
+        ax_a.set_ylim(0, 1.08 * max(float(traces["lambda_agp"].max()), 1e-12))
+        ax_a.tick_params(labelsize=7, colors="tab:cyan")
+        ax_a.legend(fontsize=7, loc="center right")
     for ax in (ax_w, ax_r, ax_e, ax_l):
         if traces["in_warmup"].any():
             ax.axvspan(0, int(traces["in_warmup"].sum()), color="gold", alpha=0.15, lw=0,
@@ -305,20 +314,23 @@ def schedule_figure(traces: dict, interpolation="deterministic", marks=(), fig=N
 
 
 def training_comparison_figure(results: dict, fig=None) -> dict:
-    """The explorer's training panel: samples of ICVP and WGAN-GP, their exact W1, ICVP's own schedule.
+    """The explorer's training panel: samples of ICVP and its baseline, their exact W1, ICVP's own schedule.
 
     ``results`` as filled by :meth:`ganlib.widgets.LambdaExplorer.train`: ``real`` (points), ``floor``
-    (real-vs-real W1) and, per method, ``iters, w1, samples, log``.  Returns the artists by name:
-    ``scatter`` and ``w1`` (dicts by method), ``floor``, ``r_t``, ``lambda_t``, ``axes``.
+    (real-vs-real W1), ``baseline`` (the method ICVP is compared with; ``wgan-gp`` if absent) and, per
+    method, ``iters, w1, samples, log``.  Returns the artists by name: ``scatter`` and ``w1`` (dicts by
+    method), ``floor``, ``r_t``, ``lambda_t``, ``lambda_agp`` (agp's logged lambda_t when agp is the
+    baseline), ``axes``.
     """
     import matplotlib.figure
 
     fig = fig or matplotlib.figure.Figure(figsize=(13, 3.4), layout="constrained")
     axes = fig.subplots(1, 4)
-    a = {"scatter": {}, "w1": {}, "floor": None, "r_t": None, "lambda_t": None, "axes": axes}
+    a = {"scatter": {}, "w1": {}, "floor": None, "r_t": None, "lambda_t": None, "lambda_agp": None, "axes": axes}
     real = results.get("real")
-    colors = {"icvp": "tab:red", "wgan-gp": "0.3"}
-    for ax, name in zip(axes[:2], ("icvp", "wgan-gp")):
+    base = results.get("baseline") or "wgan-gp"
+    colors = {"icvp": "tab:red", "wgan-gp": "0.3", "agp": "tab:cyan"}
+    for ax, name in zip(axes[:2], ("icvp", base)):
         res = results.get(name)
         if res is None or res.get("samples") is None:
             ax.set_title(f"{name}: not trained yet", fontsize=9)
@@ -329,10 +341,11 @@ def training_comparison_figure(results: dict, fig=None) -> dict:
         ax.tick_params(labelsize=7)
         ax.title.set_fontsize(9)
     ax = axes[2]
-    for name in ("icvp", "wgan-gp"):
+    for name in ("icvp", base):
         res = results.get(name)
         if res and res["iters"]:
-            a["w1"][name] = ax.plot(res["iters"], res["w1"], color=colors[name], marker=".", ms=3, label=name)[0]
+            a["w1"][name] = ax.plot(res["iters"], res["w1"], color=colors.get(name, "tab:blue"), marker=".", ms=3,
+                                    label=name)[0]
     if results.get("floor") is not None:
         a["floor"] = ax.axhline(results["floor"], color="tab:green", ls=":", label="real vs real (floor)")
     ax.set_xlabel("generator iteration", fontsize=8)
@@ -346,16 +359,25 @@ def training_comparison_figure(results: dict, fig=None) -> dict:
                 transform=ax.transAxes, color="0.4")
     ax = axes[3]
     res = results.get("icvp")
+    top = 1.05
     if res and res["log"] and res["log"][0].get("r_t") is not None:
         it = [r["iter"] for r in res["log"]]
         lmax = res.get("lambda_max") or 1.0
         a["lambda_t"] = ax.plot(it, [r["lambda_t"] / lmax for r in res["log"]], color="tab:orange", lw=2.5,
                                 alpha=0.6, label="lambda_t / lambda_max")[0]
         a["r_t"] = ax.plot(it, [r["r_t"] for r in res["log"]], color="tab:green", lw=0.9, ls="--", label="r_t")[0]
-        ax.set_ylim(-0.03, 1.05)
+    agp = results.get("agp") if base == "agp" else None
+    if agp and agp["log"] and agp["log"][0].get("lambda_t") is not None:
+        lam = [r["lambda_t"] / (agp.get("lambda_max") or 1.0) for r in agp["log"]]
+        a["lambda_agp"] = ax.plot([r["iter"] for r in agp["log"]], lam, color="tab:cyan", lw=1.5, ls="-.",
+                                  label="agp: lambda_t / lambda_max")[0]
+        top = max(top, 1.05 * max(lam))
+    if a["lambda_t"] is not None or a["lambda_agp"] is not None:
+        ax.set_ylim(-0.03, top)
         ax.legend(fontsize=7)
     ax.set_xlabel("generator iteration", fontsize=8)
-    ax.set_title("the ICVP run's own schedule (logged)", fontsize=9)
+    ax.set_title("ICVP's schedule and agp's lambda_t (logged)" if a["lambda_agp"] else
+                 "the ICVP run's own schedule (logged)", fontsize=9)
     ax.tick_params(labelsize=7)
     return a
 

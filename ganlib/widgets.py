@@ -5,12 +5,15 @@ Two layers, so that the first can be tested and reused without a notebook:
 - pure computation: :func:`schedule_traces` feeds a distance trace ``w_t`` through the *same*
   schedule objects the trainer uses (:class:`ganlib.methods.ICVPSchedule` with
   :func:`ganlib.methods.make_lambda_schedule`) and returns ``d_t, d_ref, r_t, eps_t, lambda_t`` as
-  numpy arrays; :func:`load_trace` reads the distance trace recorded from a real run and shipped
-  with the package, :func:`record_trace` regenerates it, :func:`synthetic_trace` makes one up;
+  numpy arrays, and beside them the lambda_t of agp's controller (:class:`ganlib.relatives.LambdaController`)
+  in a toy closed loop on the same trace (:func:`agp_trace`); :func:`load_trace` reads the distance trace
+  recorded from a real run and shipped with the package, :func:`record_trace` regenerates it,
+  :func:`synthetic_trace` makes one up;
 - widget plumbing: :class:`LambdaExplorer`, sliders that redraw the figures of
   :func:`ganlib.plots.schedule_figure` and a "train" button that runs two short runs of
   :func:`ganlib.train.train` (the project's one training loop) on 8 Gaussians, ICVP with the chosen
-  schedule and WGAN-GP, and plots the exact W1 of both.
+  schedule and a method to compare with (WGAN-GP, or one of ICVP's relatives: ``BASELINES``), and plots
+  the exact W1 of both (and agp's logged lambda_t beside ICVP's schedule).
 
 Step numbers refer to ``docs/METHOD.md`` section 2.  One step of the rule is one critic update, so
 the time axis of every schedule plot is the critic step ``t`` (``n_critic = 5`` per generator
@@ -36,13 +39,14 @@ from unittest import mock
 import numpy as np
 import torch
 
-from .methods import LAMBDA_SCHEDULES, ICVPSchedule, make_lambda_schedule
+from .methods import LAMBDA_SCHEDULES, RELATIVES, ICVPSchedule, make_lambda_schedule
 from .metrics import w1_exact
 
 TRACE_FILE = "w_t_8gaussians_icvp.json"  # in ganlib/traces/
 SYNTHETIC = "synthetic: exponential decay + noise"
 REAL = "real: 8gaussians, icvp run (shipped)"
 TRACES = (REAL, SYNTHETIC)
+BASELINES = ("wgan-gp", *RELATIVES)  # what the train button compares ICVP with
 
 # The train button's setting: 8 Gaussians with the toy defaults of METHOD.md section 3 (batch 256,
 # lambda 0.1, Adam betas (0.5, 0.9), n_critic 5) except a narrower MLP (width 128 instead of 512)
@@ -74,7 +78,8 @@ def schedule_traces(ws, kind="distance", lambda_max=0.1, lambda_min=0.0, gamma=1
     arrays, one value per critic step: ``t, w_t, d_t, d_ref`` (NaN during warm-up), ``r_t, eps_t,
     lambda_t``; ``eps_lo, eps_hi``, the range the interpolation coefficient is drawn from (one point
     for ``deterministic``, ``[1 - r_t, 1]`` for ``band``, ``[0, 1]`` for ``uniform``);
-    ``lambda_wgan_gp``, WGAN-GP's constant lambda (``lambda_max``) for comparison; ``in_warmup``.
+    ``lambda_wgan_gp``, WGAN-GP's constant lambda (``lambda_max``) for comparison; ``in_warmup``;
+    ``lambda_agp`` and ``grad_norm_agp``, agp's controller on the same trace (:func:`agp_trace`).
     """
     ws = np.asarray(ws, dtype=float)
     if ws.ndim != 1 or len(ws) == 0:
@@ -94,7 +99,28 @@ def schedule_traces(ws, kind="distance", lambda_max=0.1, lambda_min=0.0, gamma=1
         out["eps_lo"], out["eps_hi"] = np.zeros_like(r), np.ones_like(r)
     out["lambda_wgan_gp"] = np.full_like(r, float(lambda_max))
     out["in_warmup"] = out["t"] < warmup
+    out["lambda_agp"], out["grad_norm_agp"] = agp_trace(ws, lambda_max)
     return out
+
+
+def agp_trace(ws, lambda_max=0.1):
+    """agp's ``lambda_t`` on the distance trace ``ws``, in a toy closed loop; returns ``(lambda_t, n_t)`` arrays.
+
+    The critic's slope at the penalty points is taken to sit at its optimum for the weight in force,
+    ``n_t = max(0, 1 + w_t / (2 lambda_t))`` (METHOD.md section 8.4, :func:`ganlib.teaching.penalty_optimum`),
+    and fed to the trainer's own controller (:class:`ganlib.relatives.LambdaController`, started at
+    ``lambda_max``).  A real critic lags behind lambda and its norm is noisy, so this shows the controller's
+    direction and pace on a realistic distance, not a training run (the train button's ``agp`` run logs that).
+    """
+    from .relatives import LambdaController
+
+    c = LambdaController(start=float(lambda_max))
+    lams, norms = np.empty(len(ws)), np.empty(len(ws))
+    for i, w in enumerate(np.asarray(ws, dtype=float)):
+        lams[i] = c.lambda_t
+        norms[i] = max(0.0, 1.0 + w / (2.0 * lams[i]))
+        c.update(norms[i])
+    return lams, norms
 
 
 def synthetic_trace(n=5000, start=1.5, end=0.2, tau=1500.0, noise=0.15, seed=0) -> np.ndarray:
@@ -226,6 +252,8 @@ class LambdaExplorer:
             "warmup": slider(W.IntSlider, "warm-up T_w", value=100, min=0, max=1000, step=10),
             "cursor": slider(W.IntSlider, "show critic step t", value=300, min=0, max=len(self._real["w_t"]) - 1,
                              step=1),
+            "baseline": W.Dropdown(options=BASELINES, value="wgan-gp", description="compare with", style=style,
+                                   layout=W.Layout(width="220px")),
         }
         self.schedule_image = W.Image(format="png")
         self.warmup_note = W.HTML()  # T_w in generator iterations too
@@ -235,7 +263,10 @@ class LambdaExplorer:
             "<code>r_t = 1</code> for <code>t &lt; T_w</code>, then <code>clip(d_t / d_ref, 0, 1)</code> with "
             "<code>d_ref</code> the running maximum of <code>d_t</code>; <code>eps_t = 1 - r_t</code>; "
             "<code>lambda_t = lambda_min + (lambda_max - lambda_min) r_t^gamma</code> (distance schedule). "
-            "t counts critic updates (5 per generator iteration).</small>")
+            "t counts critic updates (5 per generator iteration). Beside it, right axis: agp's PI controller "
+            "(<code>ganlib.relatives</code>, METHOD.md 7.1) started at lambda_max, fed the slope "
+            "<code>1 + w_t / (2 lambda_t)</code> a critic would settle at: lambda rises while that slope is above 1."
+            "</small>")
         # -- training panel
         self.iters = W.BoundedIntText(value=train_iters, min=1, max=5000, description="train iterations",
                                       style=style, layout=W.Layout(width="220px"))
@@ -253,7 +284,7 @@ class LambdaExplorer:
 
         self.traces: dict = {}
         self.artists: dict = {}
-        self.results: dict = {}  # filled by train(): "icvp", "wgan-gp", "floor", "real"
+        self.results: dict = {}  # filled by train(): "icvp", the baseline's name, "baseline", "floor", "real"
         self.train_artists: dict = {}
         self.error: BaseException | None = None
         self._gp_cache: dict = {}
@@ -272,7 +303,7 @@ class LambdaExplorer:
         self._defaults = {name: w.value for name, w in c.items()}
         c["lambda_max"].observe(self._on_lambda_max, names="value")
         for name, w in c.items():
-            if name != "lambda_max":
+            if name not in ("lambda_max", "baseline"):  # the baseline changes the training only
                 w.observe(lambda _: self.update(), names="value")
         self.iters.observe(lambda _: self._update_notes(), names="value")
         self._on_lambda_max(None)
@@ -413,9 +444,10 @@ class LambdaExplorer:
             self.warmup_note,
             self.legend,
             self.schedule_image,
-            W.HTML("<b>Short training on 8 Gaussians</b> (ICVP with the schedule above vs WGAN-GP with "
-                   "lambda = lambda_max; same seed; width-128 MLP, lr 1e-3; exact W1 on 500 points)"),
-            W.HBox([self.iters, self.seed, self.train_button, self.stop_button, self.progress]),
+            W.HTML("<b>Short training on 8 Gaussians</b> (ICVP with the schedule above vs the method chosen to "
+                   "compare with, WGAN-GP or one of ICVP's relatives, with lambda = lambda_max (agp: its starting "
+                   "lambda); same seed; width-128 MLP, lr 1e-3; exact W1 on 500 points)"),
+            W.HBox([c["baseline"], self.iters, self.seed, self.train_button, self.stop_button, self.progress]),
             self.status,
             self.train_image,
             self.conclusion,
@@ -441,7 +473,8 @@ class LambdaExplorer:
             self._thread.join(timeout)
 
     def train(self, iters=None, blocking=False):
-        """Train ICVP (the current schedule) and WGAN-GP (same seed and iterations; cached) on 8 Gaussians.
+        """Train ICVP (the current schedule) and the baseline (``controls["baseline"]``, WGAN-GP unless changed;
+        same seed and iterations; cached) on 8 Gaussians.
 
         ``blocking=False`` (the button) trains in a background thread, so that the kernel still receives
         the stop button's clicks; ``blocking=True`` trains in the calling thread (tests, papermill) and
@@ -471,14 +504,16 @@ class LambdaExplorer:
         icvp = Config(**DEMO_CONFIG, method="icvp", iters=iters, seed=seed, lambda_schedule=s["kind"],
                       lambda_max=s["lambda_max"], lambda_min=s["lambda_min"], gamma=s["gamma"],
                       ema_beta=s["beta"], warmup=s["warmup"], interpolation=s["interpolation"])
-        gp = Config(**DEMO_CONFIG, method="wgan-gp", iters=iters, seed=seed, lambda_max=s["lambda_max"])
-        return icvp, gp
+        base = Config(**DEMO_CONFIG, method=self.controls["baseline"].value, iters=iters, seed=seed,
+                      lambda_max=s["lambda_max"])
+        return icvp, base
 
     def _job(self, reraise=True):
         icvp_cfg, gp_cfg = self._configs()
+        base = gp_cfg.method
         key = json.dumps(gp_cfg.to_dict(), sort_keys=True, default=str)
         cached = key in self._gp_cache
-        plan = [("icvp", icvp_cfg)] + ([] if cached else [("wgan-gp", gp_cfg)])
+        plan = [("icvp", icvp_cfg)] + ([] if cached else [(base, gp_cfg)])
         self.train_button.disabled, self.stop_button.disabled = True, False
         self.progress.value, self.progress.max = 0, icvp_cfg.iters * len(plan)
         threads = torch.get_num_threads()
@@ -486,21 +521,21 @@ class LambdaExplorer:
         t0 = time.perf_counter()
         try:
             real, real2, z = self._eval_points(icvp_cfg.seed)
-            self.results = {"real": real, "floor": w1_exact(real, real2)}
+            self.results = {"real": real, "floor": w1_exact(real, real2), "baseline": base}
             if cached:
-                self.results["wgan-gp"] = self._gp_cache[key]
+                self.results[base] = self._gp_cache[key]
             for name, cfg in plan:
                 self.results[name] = self._train_one(name, cfg, real, z)
                 if self.results[name]["stopped"]:
                     break
-            gp = self.results.get("wgan-gp")
+            gp = self.results.get(base)
             if gp is not None and not gp["stopped"]:
                 self._gp_cache[key] = gp
             done = {k: v["seconds"] for k, v in self.results.items() if isinstance(v, dict)}
             stopped = [k for k, v in self.results.items() if isinstance(v, dict) and v["stopped"]]
             what = f"stopped ({stopped[0]} at iteration {self.results[stopped[0]]['iters'][-1]})" if stopped else "done"
             self._pending_status = (f"{what} in {time.perf_counter() - t0:.1f} s: "
-                                    + ", ".join(f"{k} {v:.1f} s" + (" (cached)" if k == "wgan-gp" and cached else "")
+                                    + ", ".join(f"{k} {v:.1f} s" + (" (cached)" if k == base and cached else "")
                                                 for k, v in done.items()))
             self._draw_training(force=True)
             from .teaching import training_conclusion
@@ -542,7 +577,7 @@ class LambdaExplorer:
             res["samples"] = x
 
         def callback(run, row):
-            res["log"].append({k: row.get(k) for k in ("iter", "t", "w_t", "r_t", "eps_t", "lambda_t")})
+            res["log"].append({k: row.get(k) for k in ("iter", "t", "w_t", "r_t", "eps_t", "lambda_t", "grad_norm")})
             self.progress.value += 1
             if run.it == 1 or run.it % every == 0 or run.it == cfg.iters:
                 evaluate(run)

@@ -298,3 +298,36 @@ def test_status_names_the_iteration_the_plot_shows(ex):
 def test_a_run_too_short_to_converge_says_so(ex):
     ex.train(iters=3, blocking=True)
     assert "too short to converge" in ex.conclusion.value
+
+
+# -- ICVP's relatives: agp's controller beside ICVP's schedule, and the method to compare with -----------
+
+
+def test_agp_trace_is_the_trainers_controller_in_a_closed_loop(ex):
+    from ganlib.relatives import LambdaController
+
+    ex.set(lambda_max=2.0)
+    c, lams = LambdaController(start=2.0), []
+    for w in ex.ws:  # the slope a critic settles at under the weight in force: 1 + w / (2 lambda)
+        lams.append(c.lambda_t)
+        c.update(max(0.0, 1.0 + w / (2.0 * c.lambda_t)))
+    np.testing.assert_allclose(y(ex, "lambda_agp"), lams)
+    assert lams[0] == 2.0 and 0.2 <= min(lams) and max(lams) <= 20.0
+    np.testing.assert_allclose(y(ex, "lambda_t"), [s.lambda_t for s in reference(ex.ws, lambda_max=2.0)])
+
+
+def test_train_against_a_relative_shows_agps_logged_lambda(ex):
+    from ganlib.methods import RELATIVES
+
+    assert ex.controls["baseline"].options == ("wgan-gp", *RELATIVES)
+    ex.controls["baseline"].value = "agp"
+    ex.train(iters=4, blocking=True)
+    assert ex.error is None and ex.results["baseline"] == "agp" and "wgan-gp" not in ex.results
+    res = ex.results["agp"]
+    assert res["iters"][-1] == 4 and ex.train_artists["scatter"]["agp"].get_offsets().shape == (500, 2)
+    lam = np.array([r["lambda_t"] for r in res["log"]])
+    np.testing.assert_allclose(ex.train_artists["lambda_agp"].get_ydata(), lam / 0.1)
+    assert not np.allclose(lam, 0.1)  # the controller moved lambda from its start (lambda_max)
+    assert [ax.get_title() for ax in ex.train_artists["axes"][:2]][1].startswith("agp, iteration 4")
+    ex.reset()
+    assert ex.controls["baseline"].value == "wgan-gp"
