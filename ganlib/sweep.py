@@ -18,15 +18,19 @@ uses Optuna's public API:
 - while a trial trains, Optuna's heartbeat (``RDBStorage(heartbeat_interval, grace_period)``) marks it
   alive; a trial whose worker died (``kill -9``, power loss) is failed after ``stale_after`` seconds
   without a heartbeat and retried (``RetryHeartbeatStaleTrialCallback``) from its last checkpoint;
-- ``OUT/results.json`` and ``OUT/results.csv`` are rewritten after every trial.
+- ``OUT/results.json`` and ``OUT/results.csv`` are rewritten after every trial; each trial's outcome is one line
+  of ``OUT/sweep.log`` (time, worker, trial, score or reason), and is printed only where the caller asks for it
+  (``log``; the notebooks pass ``None``: a summary table instead of a line per trial).
 
 Resuming: run the same command again; finished and failed trials are never redone, interrupted (Ctrl-C)
 ones continue from their checkpoints.  Changing the config of an existing sweep is refused.
 
-Several machines: give each the same ``--storage``, e.g. ``postgresql://user:pw@host/db`` (``pip install
-ganlib[postgres]``), and run the same command on each (``--max-trials 0`` rewrites the results from the
+Several machines: give each the same ``--storage``, e.g. ``postgresql://user@host/db`` (``pip install
+ganlib[postgres]``; the password from libpq's ``PGPASSWORD`` or ``~/.pgpass``, not in the URL, where ``ps`` and
+the shell's history would keep it), and run the same command on each (``--max-trials 0`` rewrites the results from the
 storage); put ``--out`` on a shared filesystem too if a trial lost on one machine should resume from its
-checkpoint on another.  sqlite is for one machine: its transactions here take the write lock when they
+checkpoint on another.  A storage URL is only ever shown with its password masked (:func:`shown`).
+sqlite is for one machine: its transactions here take the write lock when they
 begin (``BEGIN IMMEDIATE``), since Python's sqlite driver would otherwise let two workers take the same
 waiting trial (the crash ``UpdateFinishedTrialError: Trial#0 has already finished``).
 """
@@ -46,6 +50,7 @@ from .sweep_plan import (RESULTS, Plan, _fail, _label, best_config, load_results
                          results, summarise, summary_markdown, write_results)
 from .train import NonFiniteLossError, read_jsonl, train
 
+LOG = "sweep.log"  # in the sweep folder: one line per trial outcome, from every worker
 STALE_AFTER = 120.0  # seconds without a heartbeat after which a running trial's worker is taken for dead
 MAX_RETRY = 3  # retries of a trial whose worker died, per run of the sweep
 
@@ -240,14 +245,29 @@ def _suggest(trial, name, dist):
 # ---------------------------------------------------------------------------------------------
 
 
+def _logger(out, log):
+    """``log`` for a worker: each line appended to ``OUT/sweep.log`` (with the time and the worker), then passed on
+    to ``log`` (``None``: the file only)."""
+    path, worker = Path(out) / LOG, f"{socket.gethostname()}:{os.getpid()}"
+
+    def write(msg: str) -> None:
+        with open(path, "a") as f:  # one short write per line: workers appending at once do not mix their lines
+            f.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} [{worker}] {msg}\n")
+        if log:
+            log(msg)
+
+    return write
+
+
 def work(plan: Plan, out, storage=None, max_trials=None, progress=False, stale_after=STALE_AFTER, log=print) -> int:
     """One worker: take planned trials with ``study.optimize`` until none is waiting or running elsewhere
-    (or it trained ``max_trials``); returns how many it trained."""
+    (or it trained ``max_trials``); returns how many it trained.  Each trial's outcome is a line of
+    ``OUT/sweep.log``, and is passed to ``log`` too (``None``: not shown)."""
     import optuna
     from optuna.trial import TrialState as S
 
-    log = log or (lambda *a: None)
     study = open_study(plan, out, storage, stale_after)
+    log = _logger(out, log)
     trained = []
     objective = _objective(study, plan, Path(out), progress, log, trained)
     try:
@@ -268,13 +288,17 @@ def work(plan: Plan, out, storage=None, max_trials=None, progress=False, stale_a
     return len(trained)
 
 
-def _worker_process(spec: dict, out: str, storage: str | None, max_trials, threads: int, stale_after: float):
+def _worker_process(spec: dict, out: str, storage: str | None, max_trials, threads: int, stale_after: float,
+                    echo: bool = True):
+    """A worker process of :func:`run_sweep`: its lines go to ``OUT/sweep.log``, and to its stdout with ``echo``
+    (the caller asked for a log: its process's stdout, which a notebook's kernel would copy into the notebook)."""
     import torch
 
     torch.set_num_threads(threads)
     prefix = f"[worker {os.getpid()}] "
     try:
-        work(load_spec(spec), out, storage, max_trials, False, stale_after, log=lambda m: print(prefix + m, flush=True))
+        work(load_spec(spec), out, storage, max_trials, False, stale_after,
+             log=(lambda m: print(prefix + m, flush=True)) if echo else None)
     except KeyboardInterrupt:
         pass
 
@@ -287,10 +311,11 @@ def run_sweep(spec, out=None, workers: int = 1, storage: str | None = None, max_
     ``runs/sweeps/NAME``); ``storage`` an Optuna RDB URL (default ``sqlite:///OUT/sweep.db``);
     ``max_trials`` the most trials each worker trains in this call (``0``: only rewrite the results);
     ``stale_after`` seconds without a heartbeat before a running trial is retried; ``threads`` torch CPU
-    threads per worker (default: this process's setting with one worker, else ``cores // workers``).
+    threads per worker (default: this process's setting with one worker, else ``cores // workers``);
+    ``log``: where each trial's line goes besides ``OUT/sweep.log`` (``None``: nowhere; with several
+    workers, any ``log`` means their stdout).
     """
     plan = spec if isinstance(spec, Plan) else load_spec(spec)
-    log = log or (lambda *a: None)
     if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
         _fail(f"workers must be an integer >= 1; got {workers!r}")
     out = Path(out) if out is not None else default_out(plan.name)
@@ -308,7 +333,7 @@ def run_sweep(spec, out=None, workers: int = 1, storage: str | None = None, max_
         import multiprocessing as mp
 
         threads = threads or max(1, (os.cpu_count() or 1) // workers)
-        args = (plan.spec, str(out), storage, max_trials, threads, stale_after)
+        args = (plan.spec, str(out), storage, max_trials, threads, stale_after, log is not None)
         procs = [mp.get_context("spawn").Process(target=_worker_process, args=args) for _ in range(workers)]
         for p in procs:
             p.start()
@@ -350,8 +375,8 @@ def cli_sweep(config, out=None, workers=1, storage=None, max_trials=None, progre
                                     f"generator iterations, {plan.spec['seeds']} seeds\n\n{text}")
     print(text)
     pending = sum(c["pending"] for c in summary["configs"])
-    print(f"results: {out / 'results.csv'}" + (f"; {pending} trials not done yet (run again to resume)"
-                                                 if pending else ""))
+    print(f"results: {out / 'results.csv'}; log: {out / LOG}" + (f"; {pending} trials not done yet (run again to "
+                                                                  "resume)" if pending else ""))
     return 0
 
 

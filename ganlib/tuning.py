@@ -227,12 +227,16 @@ def run_tips(profile: str = "smoke", out="runs/tuning/tips", tips=None, override
              log=None) -> dict:
     """Run (or resume) every tip's sweep and judge its claims; returns ``{"tips": [...], "untestable": [...]}``.
 
-    ``tips``: a tips document or its path (default ``sweeps/tips.json``); ``only``: tip ids to run.
+    ``tips``: a tips document or its path (default ``sweeps/tips.json``); ``only``: tip ids to run; ``log``:
+    where each trial's line goes (default: only each sweep's ``sweep.log``); one summary line is printed at
+    the end (to ``log`` if given).
     """
+    import time
+
     doc = tips if isinstance(tips, dict) else load_tips(tips)
     threads, workers = tuning_profile(profile)["threads"], tuning_profile(profile)["workers"]
     out = Path(out)
-    done = []
+    done, t0 = [], time.perf_counter()
     for tip in doc["tips"]:
         if only and tip["id"] not in only:
             continue
@@ -246,6 +250,8 @@ def run_tips(profile: str = "smoke", out="runs/tuning/tips", tips=None, override
                          claims=[{**c, "a": best, "b": start} for c in tip["claims"]],
                          labels=["best found", "starting point"] if len(confirmed["configs"]) == 2 else None)
         done.append(entry)
+    (log or print)(sweeps_line([s for t in done for s in (t["search_summary"], t["summary"]) if s],
+                               time.perf_counter() - t0, out))
     summaries = {t["id"]: t["summary"] for t in done}
     for t in done:
         t["verdicts"] = []
@@ -253,6 +259,16 @@ def run_tips(profile: str = "smoke", out="runs/tuning/tips", tips=None, override
             others = {k: (summaries[k], f) for k, f in claim.get("others", {}).items() if k in summaries}
             t["verdicts"].append(judge(t["summary"], claim, others))
     return {"profile": profile, "tips": done, "untestable": doc.get("untestable", [])}
+
+
+def sweeps_line(summaries: list, seconds: float, out) -> str:
+    """One line for many sweeps (what a notebook shows instead of a line per trial): trials by outcome, time,
+    and where each trial's line is (``OUT/<sweep>/sweep.log``)."""
+    count = {k: sum(c[k] for s in summaries for c in s["configs"]) for k in ("seeds", "n", "diverged", "failed",
+                                                                             "pending")}
+    return (f"{len(summaries)} sweeps, {count['seeds']} trials: {count['n']} finished, {count['diverged']} diverged, "
+            f"{count['failed']} failed" + (f", {count['pending']} not done" if count["pending"] else "")
+            + f" ({seconds:.0f} s); a line per trial in {Path(out)}/*/sweep.log")
 
 
 def _numbers(summary: dict, seconds: bool = False, labels=None) -> str:

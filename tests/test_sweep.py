@@ -232,11 +232,16 @@ def test_fragility_verdict_states_its_budget_and_points_at_the_long_study():
         "does not hold"
 
 
-def test_two_workers_share_the_queue_without_running_a_trial_twice(tmp_path):
+def test_two_workers_share_the_queue_without_running_a_trial_twice(tmp_path, capfd):
     out = tmp_path / "s"
     plan = sweep.load_spec(spec(grid={"lr_g": [1e-3, 2e-3]}, iters=2))
     summary = sweep.run_sweep(plan, out, workers=2, threads=1, log=None)
     assert all(r["status"] == "finished" for r in summary["rows"])
+    # log=None: the workers' lines go to OUT/sweep.log only (was: printed by each worker process, so a notebook
+    # that runs a sweep held a line per trial: 237 in notebook 08)
+    assert "[worker" not in capfd.readouterr().out
+    logged = [line.split("] ", 1)[1] for line in (out / "sweep.log").read_text().splitlines()]
+    assert sorted(line.split()[0] for line in logged) == sorted(r["key"] for r in summary["rows"])
     trials = sweep.open_study(plan, out).get_trials()
     assert sorted(t.user_attrs["key"] for t in trials) == sorted(r["key"] for r in summary["rows"])  # once each
     pids = {int(t.user_attrs["worker"].rsplit(":", 1)[1]) for t in trials}
