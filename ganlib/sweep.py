@@ -64,6 +64,46 @@ def default_out(name: str) -> Path:
     return Path("runs") / "sweeps" / name
 
 
+def shown(url: str) -> str:
+    """A storage URL as it may be printed or written: its password masked (also one given as ``?password=``).
+
+    >>> shown("postgresql://alice:S3cretPW@db.example:5432/sweeps")
+    'postgresql://alice:***@db.example:5432/sweeps'
+    >>> shown("sqlite:////tmp/s/sweep.db")
+    'sqlite:////tmp/s/sweep.db'
+    """
+    import re
+
+    from sqlalchemy.engine import make_url
+
+    try:
+        text = make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - not a URL SQLAlchemy reads: mask whatever stands between "user:" and "@"
+        text = re.sub(r"(//[^/:@]*:)[^@/]*@", r"\1***@", str(url))
+    return re.sub(r"([?&]password=)[^&]*", r"\1***", text)
+
+
+def _scrubbed(text: str, url: str | None) -> str:
+    """``text`` (an error from the driver, say) with ``url``'s password masked wherever it appears."""
+    if not url:
+        return text
+    from urllib.parse import quote, unquote
+
+    from sqlalchemy.engine import make_url
+
+    text = text.replace(url, shown(url))
+    try:
+        u = make_url(url)
+        passwords = {u.password, u.query.get("password")}
+    except Exception:  # noqa: BLE001
+        passwords = set()
+    for password in passwords - {None, ""}:
+        for secret in sorted({str(password), quote(str(password), safe=""), unquote(str(password))}, key=len,
+                             reverse=True):
+            text = text.replace(secret, "***")
+    return text
+
+
 def storage_url(out, storage: str | None = None) -> str:
     """``storage``, or the sweep folder's sqlite file; ``postgresql://`` goes through psycopg
     (``ganlib[postgres]``) where psycopg2, SQLAlchemy's default driver for it, is not installed."""
@@ -91,11 +131,15 @@ def _rdb(url: str, stale_after: float):
                     heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(MAX_RETRY))
             break
         except (sqlalchemy.exc.ArgumentError, ImportError) as e:
-            _fail(f"storage {url!r} cannot be used ({type(e).__name__}: {e}); accepted: sqlite:///PATH, "
-                  "postgresql://USER:PASSWORD@HOST/DB (pip install ganlib[postgres]), or another SQLAlchemy URL")
-        except (sqlalchemy.exc.SQLAlchemyError, optuna.exceptions.StorageInternalError):
-            if attempt == 2:
-                raise
+            raise ValueError(  # from None: the driver's own error, shown in a traceback, may hold the URL
+                f"storage {shown(url)!r} cannot be used ({type(e).__name__}: {_scrubbed(str(e), url)}); accepted: "
+                "sqlite:///PATH, postgresql://USER@HOST/DB (pip install ganlib[postgres]; the password from "
+                "PGPASSWORD or ~/.pgpass), or another SQLAlchemy URL") from None
+        except (sqlalchemy.exc.SQLAlchemyError, optuna.exceptions.StorageInternalError) as e:
+            if attempt == 2:  # the server cannot be reached, or refuses: one line, password masked
+                reason = _scrubbed(" ".join(str(e).split("(Background on this error")[0].split()), url)
+                raise ValueError(f"storage {shown(url)!r} cannot be used ({type(e).__name__}: {reason}); check "
+                                 "the host, port, database and user, and that the server accepts connections") from None
             time.sleep(1.0 + attempt)
     if sqlite:  # Python's sqlite driver begins a transaction only at the first write: begin it, and lock, at once
         sqlalchemy.event.listen(storage.engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
@@ -131,7 +175,7 @@ def open_study(plan: Plan, out, storage: str | None = None, stale_after: float =
     elif stored != spec:
         old, new = json.loads(stored), json.loads(spec)
         diff = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
-        raise ValueError(f"{url} already holds sweep {plan.name!r} with a different config (differs in: "
+        raise ValueError(f"{shown(url)} already holds sweep {plan.name!r} with a different config (differs in: "
                          f"{', '.join(diff)}); use another --out, --storage or name, or delete {out} to start over")
     enqueue_plan(study, plan)
     if "planned" not in study.user_attrs:
@@ -386,8 +430,9 @@ def add_arguments(p) -> None:
     p.add_argument("--out", default=None, help="sweep folder (default: runs/sweeps/NAME)")
     p.add_argument("--workers", type=int, default=1, help="processes pulling trials in parallel (default: 1)")
     p.add_argument("--storage", default=None,
-                   help="Optuna RDB URL shared by several machines, e.g. postgresql://user:pw@host/db "
-                        "(pip install ganlib[postgres]; default: sqlite:///OUT/sweep.db)")
+                   help="Optuna RDB URL shared by several machines, e.g. postgresql://user@host/db "
+                        "(pip install ganlib[postgres]; the password from ~/.pgpass or PGPASSWORD, not in the URL; "
+                        "default: sqlite:///OUT/sweep.db)")
     p.add_argument("--max-trials", type=int, default=None,
                    help="run at most this many trials per worker, then stop (resume later); 0: only rewrite results")
     p.add_argument("--stale-after", type=float, default=STALE_AFTER,
