@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from .data import DATASETS, TOY
-from .methods import LAMBDA_SCHEDULES, METHODS, check_choice
+from .methods import LAMBDA_SCHEDULES, METHODS, REFERENCES, SIGNALS, check_choice
 from .models import ACTIVATIONS, D_NORMS, G_NORMS
 
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
@@ -85,6 +85,11 @@ class Config:
     ema_beta: float = _f(0.9, "icvp: EMA factor beta of the distance d_t")
     warmup: int = _f(100, "icvp: warm-up T_w in critic steps (r_t = 1)")
     interpolation: str = _f("deterministic", "icvp/icvp-eps interpolation mode", choices=ICVP_INTERPOLATIONS)
+    reference: str = _f("max", "icvp: reference distance d_ref: running maximum after the warm-up (max), the warm-up's "
+                        "mean (warmup-mean), or a maximum that forgets (decaying-max)", choices=REFERENCES)
+    ref_decay: float = _f(0.999, "icvp with reference decaying-max: d_ref = max(ref_decay * d_ref, d_t) per critic step")
+    signal: str = _f("critic", "icvp: distance signal: the critic's estimate w_t (critic), or w_t divided by the mean "
+                     "gradient norm at the last penalty points (slope)", choices=SIGNALS)
     lambda_schedule: str | None = _f(None, "override the lambda schedule (default: the method's own)",
                                      choices=LAMBDA_SCHEDULES)
     seed: int = _f(0, "random seed")
@@ -134,6 +139,8 @@ class Config:
             raise ValueError(f"clip-value must be > 0; got {self.clip_value}")
         if self.warmup < 0:
             raise ValueError(f"warmup must be >= 0; got {self.warmup}")
+        if not 0 < self.ref_decay <= 1:
+            raise ValueError(f"ref-decay must be in (0, 1]; got {self.ref_decay}")
         if self.device not in ("auto", "cpu", "cuda") and not self.device.startswith("cuda:"):
             raise ValueError(f"unknown device {self.device!r}; accepted: auto, cpu, cuda, cuda:N")
         if self.image_size is not None:

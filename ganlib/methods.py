@@ -29,6 +29,8 @@ import torch
 RELATIVES = ("wgan-lp", "dragan", "r1", "zero-gp", "agp")  # ganlib.relatives; METHOD.md section 7
 METHODS = ("wgan", "wgan-gp", "icvp", "icvp-eps", "icvp-lambda", *RELATIVES)
 INTERPOLATIONS = ("uniform", "deterministic", "band")
+REFERENCES = ("max", "warmup-mean", "decaying-max")  # readings of step 3's reference distance d_ref
+SIGNALS = ("critic", "slope")  # readings of step 1's distance signal
 LAMBDA_SCHEDULES = ("constant", "distance", "linear", "exponential", "cosine", "step")
 
 GRAD_NORM_EPS = 1e-12  # inside the square root: a zero gradient must not give NaN (section 3)
@@ -142,10 +144,19 @@ class ICVPSchedule:
 
     ``interpolation`` says how :func:`interpolation_point` uses ``r_t``: ``uniform`` (WGAN-GP,
     ignores it), ``deterministic`` or ``band``.
+
+    Other readings of step 3 (the paper's formula is lost; METHOD.md section 2, "readings"):
+    ``reference="max"`` is the running maximum above; ``"warmup-mean"`` fixes ``d_ref`` at the mean of
+    ``d_t`` over the warm-up; ``"decaying-max"`` lets the maximum forget, ``d_ref = max(ref_decay * d_ref,
+    d_t)`` (``ref_decay`` per critic step: 0.999 halves an old peak in about 700 critic steps).
     """
 
-    def __init__(self, interpolation="deterministic", lambda_schedule=None, beta=0.9, warmup=100):
+    def __init__(self, interpolation="deterministic", lambda_schedule=None, beta=0.9, warmup=100,
+                 reference="max", ref_decay=0.999):
         check_choice("interpolation", interpolation, INTERPOLATIONS)
+        check_choice("reference", reference, REFERENCES)
+        if not 0.0 < ref_decay <= 1.0:
+            raise ValueError(f"ref-decay must be in (0, 1]; got {ref_decay}")
         if not 0.0 <= beta < 1.0:
             raise ValueError(f"EMA beta must be in [0, 1); got {beta}")
         if warmup < 0:
@@ -154,9 +165,11 @@ class ICVPSchedule:
         self.lambda_schedule = lambda_schedule if lambda_schedule is not None else DistanceLambda()
         self.beta = beta
         self.warmup = warmup
+        self.reference, self.ref_decay = reference, ref_decay
         self.t = 0
         self.d = None  # d_{t-1}
         self.d_ref = None
+        self.d_sum = 0.0  # sum of d_t over the warm-up (reference "warmup-mean")
 
     def step(self, w_t) -> ScheduleStep:
         """One critic step; ``w_t`` a number, or a 0-dim tensor (then the state stays on its device)."""
@@ -169,8 +182,15 @@ class ICVPSchedule:
         self.d = w_t if self.d is None else self.beta * self.d + (1.0 - self.beta) * w_t
         if self.t < self.warmup:
             r_t = 1.0
+            if self.reference == "warmup-mean":
+                self.d_sum = self.d_sum + self.d
         else:
-            self.d_ref = self.d if self.d_ref is None else _maximum(self.d_ref, self.d)
+            if self.d_ref is None:
+                self.d_ref = self.d_sum / self.warmup if self.reference == "warmup-mean" and self.warmup else self.d
+            elif self.reference == "max":
+                self.d_ref = _maximum(self.d_ref, self.d)
+            elif self.reference == "decaying-max":
+                self.d_ref = _maximum(self.ref_decay * self.d_ref, self.d)
             r_t = _ratio_to_reference(self.d, self.d_ref)
         lambda_t = self.lambda_schedule(self.t, r_t)
         out = ScheduleStep(
@@ -191,10 +211,11 @@ class ICVPSchedule:
 
     def state_dict(self) -> dict:
         """Plain numbers (read from the device if the state lives there)."""
-        return {"t": self.t, "d": _number(self.d), "d_ref": _number(self.d_ref)}
+        return {"t": self.t, "d": _number(self.d), "d_ref": _number(self.d_ref), "d_sum": _number(self.d_sum)}
 
     def load_state_dict(self, state: dict) -> None:
         self.t, self.d, self.d_ref = state["t"], state["d"], state["d_ref"]
+        self.d_sum = state.get("d_sum", 0.0)
 
 
 def _maximum(a, b):
@@ -262,11 +283,17 @@ def gradient_penalty(critic, x_hat: torch.Tensor):
 class Method:
     """A critic objective: ``wgan`` (weight clipping) or a gradient-penalty method with a schedule."""
 
-    def __init__(self, name: str, schedule: ICVPSchedule | None = None, clip_value: float = 0.01):
+    def __init__(self, name: str, schedule: ICVPSchedule | None = None, clip_value: float = 0.01,
+                 signal: str = "critic"):
         check_choice("method", name, METHODS)
+        check_choice("signal", signal, SIGNALS)
         self.name = name
         self.schedule = schedule
         self.clip_value = clip_value
+        # Step 1's distance signal: the critic's estimate w_t ("critic"), or w_t divided by the mean gradient norm
+        # at the previous step's penalty points ("slope"): a critic c * f with f 1-Lipschitz estimates c * W1,
+        # so the division undoes the slope that a small lambda_t lets grow (METHOD.md section 2, readings).
+        self.signal, self.last_norm = signal, None
         if name != "wgan" and schedule is None:
             raise ValueError(f"method {name!r} needs a schedule")
 
@@ -282,11 +309,15 @@ class Method:
         log = {"w_t": w.detach()}
         if self.schedule is None:
             return -w, log
-        s = self.schedule.step(w)
+        signal = w.detach() if self.signal == "critic" or self.last_norm is None else w.detach() / self.last_norm
+        s = self.schedule.step(signal)
         x_hat, _ = interpolation_point(real, fake, self.schedule.interpolation, s.r_t)
         penalty, norms = gradient_penalty(critic, x_hat)
         log.update(vars(s))
-        log.update(penalty=penalty.detach(), grad_norm=norms.detach().mean())
+        log.update(w_t=w.detach(), penalty=penalty.detach(), grad_norm=norms.detach().mean())
+        if self.signal == "slope":
+            log["signal_t"] = s.w_t
+            self.last_norm = norms.detach().mean().double()
         lam = s.lambda_t.to(penalty.dtype) if torch.is_tensor(s.lambda_t) else s.lambda_t
         return -w + lam * penalty, log
 
@@ -298,11 +329,13 @@ class Method:
                 p.clamp_(-self.clip_value, self.clip_value)
 
     def state_dict(self) -> dict:
-        return {"schedule": self.schedule.state_dict() if self.schedule else None}
+        return {"schedule": self.schedule.state_dict() if self.schedule else None,
+                "last_norm": _number(self.last_norm)}
 
     def load_state_dict(self, state: dict) -> None:
         if self.schedule is not None:
             self.schedule.load_state_dict(state["schedule"])
+        self.last_norm = state.get("last_norm")
 
 
 def make_method(
@@ -316,6 +349,9 @@ def make_method(
     lambda_schedule: str | None = None,
     clip_value: float = 0.01,
     total_critic_steps: int = 10000,
+    reference: str = "max",
+    ref_decay: float = 0.999,
+    signal: str = "critic",
 ) -> Method:
     """Build a method by name, as in section 2 (ablations) and section 3 (baselines).
 
@@ -341,4 +377,5 @@ def make_method(
     own_interp = {"wgan-gp": "uniform", "icvp-lambda": "uniform"}.get(name, interpolation)
     own_lambda = lambda_schedule or ("constant" if name in ("wgan-gp", "icvp-eps") else "distance")
     lam = make_lambda_schedule(own_lambda, lambda_max, lambda_min, gamma, total=total_critic_steps)
-    return Method(name, ICVPSchedule(own_interp, lam, beta=beta, warmup=warmup))
+    schedule = ICVPSchedule(own_interp, lam, beta=beta, warmup=warmup, reference=reference, ref_decay=ref_decay)
+    return Method(name, schedule, signal=signal)

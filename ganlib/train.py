@@ -151,7 +151,8 @@ class Run:
         self.G.to(self.device)
         self.D.to(self.device)
         self.method = make_method(cfg.method, cfg.lambda_max, cfg.lambda_min, cfg.gamma, cfg.ema_beta, cfg.warmup,
-                                  cfg.interpolation, cfg.lambda_schedule, cfg.clip_value, cfg.iters * cfg.n_critic)
+                                  cfg.interpolation, cfg.lambda_schedule, cfg.clip_value, cfg.iters * cfg.n_critic,
+                                  cfg.reference, cfg.ref_decay, cfg.signal)
         self.opt_g = _optimizer(cfg.optimizer, self.G.parameters(), cfg.lr_g, cfg)
         self.opt_d = _optimizer(cfg.optimizer, self.D.parameters(), cfg.lr_d, cfg)
         self.sched_g = torch.optim.lr_scheduler.LambdaLR(self.opt_g, _lr_factor(cfg))

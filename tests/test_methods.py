@@ -405,3 +405,59 @@ def test_zero_gradient_gives_no_nan():
     const = lambda x: 0 * x.flatten(1).sum(1)  # noqa: E731
     penalty, _ = gradient_penalty(const, torch.randn(4, 1, 3, 3))
     assert torch.isfinite(penalty) and penalty.item() == pytest.approx(1.0, abs=1e-5)
+
+
+# --- readings of section 2 (the paper's formulas are lost): reference and signal options ------------------------
+
+
+def test_reference_warmup_mean_is_fixed_at_the_warmup_average():
+    from ganlib.methods import ICVPSchedule
+
+    s = ICVPSchedule(warmup=3, beta=0.0, reference="warmup-mean")  # beta 0: d_t = w_t
+    steps = s.run([2.0, 4.0, 6.0, 8.0, 1.0])
+    assert [st.r_t for st in steps[:3]] == [1.0, 1.0, 1.0]
+    assert steps[3].d_ref == pytest.approx(4.0) and steps[4].d_ref == pytest.approx(4.0)  # never raised to 8
+    assert steps[3].r_t == 1.0 and steps[4].r_t == pytest.approx(0.25)
+
+
+def test_reference_max_keeps_the_peak_and_decaying_max_forgets_it():
+    from ganlib.methods import ICVPSchedule
+
+    ws = [10.0] + [1.0] * 100
+    keep = ICVPSchedule(warmup=0, beta=0.0).run(ws)
+    forget = ICVPSchedule(warmup=0, beta=0.0, reference="decaying-max", ref_decay=0.9).run(ws)
+    assert keep[-1].d_ref == 10.0 and keep[-1].r_t == pytest.approx(0.1)
+    assert forget[5].d_ref == pytest.approx(10.0 * 0.9**5)
+    assert forget[-1].d_ref == pytest.approx(1.0) and forget[-1].r_t == pytest.approx(1.0)  # 10 * 0.9**100 < 1
+
+
+def test_slope_signal_divides_the_estimate_by_the_last_gradient_norm():
+    """A critic c * (a . x) with |a| = 1 has slope c everywhere: its estimate is c times the mean difference;
+    the slope signal hands the schedule the estimate divided by c (from the second step on)."""
+    from ganlib.methods import make_method
+
+    c, a = 3.0, torch.tensor([0.6, 0.8])
+    critic = lambda x: c * (x @ a)  # noqa: E731
+    real, fake = torch.ones(16, 2), torch.zeros(16, 2)  # mean difference a . (1, 1) = 1.4
+    m = make_method("icvp", warmup=10, signal="slope")
+    _, first = m.critic_loss(critic, real, fake)
+    _, second = m.critic_loss(critic, real, fake)
+    assert float(first["w_t"]) == pytest.approx(c * 1.4) and float(second["w_t"]) == pytest.approx(c * 1.4)
+    assert float(first["signal_t"]) == pytest.approx(c * 1.4)  # no norm measured yet
+    assert float(second["signal_t"]) == pytest.approx(1.4, rel=1e-5)
+    state = m.state_dict()
+    again = make_method("icvp", warmup=10, signal="slope")
+    again.load_state_dict(state)
+    _, third = again.critic_loss(critic, real, fake)
+    assert float(third["signal_t"]) == pytest.approx(1.4, rel=1e-5) and third["t"] == 2
+
+
+@pytest.mark.parametrize("reading", [dict(reference="warmup-mean"), dict(reference="decaying-max"),
+                                     dict(signal="slope"), dict(interpolation="band"), dict(lambda_min=1.0, lambda_max=10.0),
+                                     dict(gamma=0.5)])
+def test_every_reading_trains_from_config(reading):
+    from ganlib.config import Config
+    from ganlib.train import train
+
+    run = train(Config(method="icvp", dataset="8gaussians", width=16, iters=6, warmup=5, quiet=True, **reading))
+    assert run.it == 6
