@@ -25,6 +25,7 @@ from pathlib import Path
 
 from .compare import eval_points, family_table, is_finished, run_dir, summarise, verdict_word
 from .config import Config
+from .methods import RELATIVES
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "results"
@@ -45,13 +46,25 @@ class Part:
     archived: bool = False  # stored runs kept for the record; never trained again (jobs() skips the part)
     # pairs (a, b) of methods to decide, each as "a vs b" (a minus b; negative = a faster); None: icvp vs each other
     comparisons: tuple | None = None
+    # named variants trained beside the methods: label -> Config fields (with "method"), e.g. a reading of section 2
+    # {"icvp-band": {"method": "icvp", "interpolation": "band"}}; a label of ``seeds`` is a method or a variant
+    variants: dict = field(default_factory=dict)
+    # labels trained in this order of groups (seed by seed within a group); labels of no group come first
+    order: tuple = ()
 
     @property
     def methods(self) -> list:
         return list(self.seeds)
 
+    def groups(self) -> list[list[str]]:
+        """The labels in training order: those of no group first, then each group of ``order``."""
+        grouped = [label for g in self.order for label in g]
+        return [[m for m in self.seeds if m not in grouped]] + [[m for m in g if m in self.seeds] for g in self.order]
+
     def config(self, method: str, seed: int, quiet: bool = True) -> dict:
-        cfg = {**self.overrides, "method": method, "dataset": self.dataset, "iters": self.iters, "seed": seed,
+        """The Config fields of run ``method``-seed``seed`` (``method``: a method name or a variant label)."""
+        variant = dict(self.variants.get(method, {"method": method}))
+        cfg = {**self.overrides, **variant, "dataset": self.dataset, "iters": self.iters, "seed": seed,
                "eval_at": eval_points(self.iters, self.evals), "quiet": quiet,
                "checkpoint_every": max(self.iters // 10, 1), "keep_generators": False}
         Config(**cfg).resolved()  # refuse a bad value before any training
@@ -66,6 +79,17 @@ _MNIST = {"width": 16, "metrics": ["fid", "modes"], "eval_samples": 2000, "sampl
 # The MNIST part measured with the shipped FID ruler (ganlib/rulers), on a grid of 100 iterations, with the critic
 # probed every 50 (train.probe: gradient norms at real, generated and penalty points) for the mechanism.
 _MNIST_PINNED = {**_MNIST, "probe_every": 50}
+# Readings of section 2 (METHOD.md, "Readings") and the intervention of docs/PREDICTIONS.md, as variants of icvp:
+# screened at 3 paired seeds against wgan-gp; the intervention (icvp-slope) at 5.
+_MNIST_READINGS = {
+    "icvp-slope": {"method": "icvp", "signal": "slope"},
+    "icvp-band": {"method": "icvp", "interpolation": "band"},
+    "icvp-lmin1": {"method": "icvp", "lambda_min": 1.0},
+    "icvp-gamma0.5": {"method": "icvp", "gamma": 0.5},
+    "icvp-refmean": {"method": "icvp", "reference": "warmup-mean"},
+    "icvp-refdecay": {"method": "icvp", "reference": "decaying-max"},
+}
+_MNIST_READINGS_SEEDS = {label: 5 if label == "icvp-slope" else 3 for label in _MNIST_READINGS}
 _TOY = {"eval_samples": 1000}  # the published toy model: MLP 3 x 512, batch 256, Adam 1e-4
 # CelebA at the published image settings (METHOD.md section 3: lambda 10, n_critic 5, batch 64, Adam 1e-4 with
 # the betas of the project's CelebA profiles, (0.5, 0.9); wgan: RMSprop 5e-5, clipping 0.01), 32x32, on the
@@ -75,20 +99,31 @@ _TOY = {"eval_samples": 1000}  # the published toy model: MLP 3 x 512, batch 256
 _CELEBA = {"width": 16, "image_size": 32, "metrics": ["swd"], "eval_samples": 2000, "sample_at": [200, 1000]}
 
 _TOY_PARTS = [  # the lambda study on 8 Gaussians, in the long and the gpu profiles
-    Part("toy-lambda10", "8gaussians", {"wgan-gp": 5, "icvp": 5, "icvp-eps": 5, "icvp-lambda": 5}, 1000, 25,
+    Part("toy-lambda10", "8gaussians", {"wgan-gp": 5, "icvp": 5, "icvp-eps": 5, "icvp-lambda": 5,
+                                        **{m: 5 for m in RELATIVES}}, 1000, 25,
          {**_TOY, "lambda_max": 10.0},
-         "8 Gaussians at the image lambda (10): is icvp less fragile, and which half of it does the work?"),
+         "8 Gaussians at the image lambda (10): is icvp less fragile, which half of it does the work, and where do "
+         "its relatives stand?",
+         comparisons=(("icvp", "wgan-gp"), ("icvp", "icvp-eps"), ("icvp", "icvp-lambda"),
+                      *((m, b) for m in RELATIVES for b in ("wgan-gp", "icvp"))),
+         order=(RELATIVES,)),
     Part("toy-lambda0.1", "8gaussians", {"wgan-gp": 5, "icvp": 5}, 1000, 25, {**_TOY, "lambda_max": 0.1},
          "8 Gaussians at the published toy lambda (0.1)"),
 ]
 
 STUDIES = {
     "long": [
-        Part("mnist", "mnist", {"wgan-gp": 5, "icvp": 5, "icvp-eps": 5, "icvp-lambda": 5, "wgan": 5}, 2000, 20,
+        Part("mnist", "mnist", {"wgan-gp": 5, "icvp": 5, "icvp-eps": 5, "icvp-lambda": 5, "wgan": 5,
+                                **{label: n for label, n in _MNIST_READINGS_SEEDS.items()},
+                                **{m: 3 for m in RELATIVES}}, 2000, 20,
              _MNIST_PINNED, "MNIST at the published settings: does icvp reach a given FID sooner than wgan-gp and "
-             "wgan, and which half of it costs or buys the speed?",
+             "wgan, which half of it costs or buys the speed, does another reading of the lost formulas win, and "
+             "where do its relatives stand?",
              comparisons=(("icvp", "wgan-gp"), ("icvp", "wgan"), ("icvp-eps", "wgan-gp"), ("icvp-lambda", "wgan-gp"),
-                          ("icvp", "icvp-eps"), ("icvp", "icvp-lambda"))),
+                          ("icvp", "icvp-eps"), ("icvp", "icvp-lambda"), ("icvp-slope", "icvp"),
+                          *((label, "wgan-gp") for label in _MNIST_READINGS),
+                          *((m, b) for m in RELATIVES for b in ("wgan-gp", "icvp"))),
+             variants=_MNIST_READINGS, order=(tuple(_MNIST_READINGS), RELATIVES)),
         Part("mnist-unpinned", "mnist", {"wgan-gp": 5, "icvp": 5, "wgan": 3}, 2000, 10, _MNIST,
              "MNIST, first measurement (November 2026): its FID ruler (a classifier trained on another machine) "
              "was not recorded and cannot be rebuilt, so no new run may be paired with these; superseded by "
@@ -140,9 +175,9 @@ def jobs(profile: str, runs_root, results_root=None, parts=None) -> list[dict]:
     for part in design:
         if part.archived:
             continue
-        for seed in range(max(part.seeds.values())):
-            for method, n in part.seeds.items():
-                if seed >= n:
+        for group in part.groups():
+            for seed, method in [(s, m) for s in range(max(part.seeds.values())) for m in group]:
+                if seed >= part.seeds[method]:
                     continue
                 stored = run_dir(results_dir(profile, results_root) / part.name, method, seed)
                 if is_stored(stored, part.iters):

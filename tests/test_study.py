@@ -137,3 +137,18 @@ def test_pairing_check_is_exact_on_the_same_machine_and_catches_another_seed(tmp
     (store / "icvp-seed3" / "config.json").write_text(json.dumps({**cfg, "seed": 4}))  # not the run it claims
     other = S.pairing_check(store / "icvp-seed3", iters=20, work=tmp_path)
     assert not other["bit_for_bit"] and other["iteration_0_relative_difference"] > 1e-3
+
+
+def test_variants_train_as_labelled_configs_in_their_group_order(tmp_path, monkeypatch):
+    """A part's variants (readings of section 2) are runs of their own label with their Config fields; groups of
+    ``order`` come after the labels of no group, seed by seed within each group."""
+    part = S.Part("p", "8gaussians", {"wgan-gp": 2, "icvp": 2, "icvp-band": 1, "wgan-lp": 2}, 4, 1,
+                  variants={"icvp-band": {"method": "icvp", "interpolation": "band"}},
+                  order=(("icvp-band",), ("wgan-lp",)))
+    monkeypatch.setitem(S.STUDIES, "t", [part])
+    names = [j["name"] for j in S.jobs("t", tmp_path / "runs", tmp_path / "results")]
+    assert names == ["p/wgan-gp-seed0", "p/icvp-seed0", "p/wgan-gp-seed1", "p/icvp-seed1", "p/icvp-band-seed0",
+                     "p/wgan-lp-seed0", "p/wgan-lp-seed1"]
+    cfg = part.config("icvp-band", 0)
+    assert cfg["method"] == "icvp" and cfg["interpolation"] == "band"
+    assert part.config("wgan-lp", 1)["method"] == "wgan-lp"
