@@ -294,6 +294,9 @@ def probe(run: "Run", n: int = 256) -> dict:
     if sched is not None:
         points["penalty"] = eps.view(shape) * real + (1 - eps.view(shape)) * fake
         row["eps_mean"] = float(eps.mean())
+    elif hasattr(run.method, "points"):  # ganlib.relatives: their own points (drawn from g), and their weight
+        points["penalty"] = run.method.points(real, fake, g)
+        row["lambda_t"] = float(run.method.weight())
     was = D.training
     D.eval()
     try:

@@ -275,7 +275,7 @@ def _rows_without_seconds(path):
     return [{k: v for k, v in r.items() if k != "seconds"} for r in read_jsonl(path)]
 
 
-@pytest.mark.parametrize("method", ["wgan-gp", "icvp"])  # wgan-gp draws its eps from the global RNG
+@pytest.mark.parametrize("method", ["wgan-gp", "icvp", "dragan", "agp"])  # global-RNG draws
 def test_probe_does_not_change_training(tmp_path, method):
     """The critic probe (probe_every) measures without moving any RNG, gradient or statistic: bit-identical runs."""
     runs = {}
