@@ -503,3 +503,47 @@ def tips_figure(tips: list, ncols: int = 4):
         ax.axis("off")
     fig.tight_layout()
     return fig
+
+
+def w1_cdf_figure(axes, r: dict, title=None):
+    """01, Kantorovich-Rubinstein in 1-D (:func:`ganlib.teaching.w1_three_ways`): left, the two CDFs with the
+    area between them shaded (W1); right, the optimal critic f*, slope +-1, rising where F_Q lies above F_P."""
+    grid, fp, fq = r["grid"], r["F_P"], r["F_Q"]
+    ax = axes[0]
+    ax.step(grid, fp, where="post", color="tab:orange", label="F_P (real)")
+    ax.step(grid, fq, where="post", color="tab:blue", label="F_Q (generated)")
+    ax.fill_between(grid, fp, fq, step="post", color="0.8", label=f"area = W1 = {r['CDF integral']:.3g}")
+    ax.set_xlabel("x")
+    ax.legend(fontsize=7)
+    ax.set_title(title or "W1 = integral of |F_P - F_Q|")
+    ax = axes[1]
+    ax.plot(grid, r["f_star"], "k-o", ms=3)
+    ax.set_xlabel("x")
+    ax.set_title(f"the optimal critic f*: E_P f* - E_Q f* = {r['dual']:.3g}")
+    return axes
+
+
+def proposition1_figure(ax, ex: dict, title=None):
+    """02, Proposition 1 (:func:`ganlib.teaching.proposition1_example`): the optimal critic's contours, the
+    optimal coupling's segments from each generated point (eps = 0) to its real partner (eps = 1), and the
+    critic's gradient, of norm 1, at points of the segments, pointing toward the real end."""
+    import numpy as np
+
+    real, fake, v = ex["real"], ex["fake"], ex["v"]
+    pts = np.r_[real, fake]
+    lo, hi = pts.min(0) - 0.4, pts.max(0) + 0.4
+    gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], 60), np.linspace(lo[1], hi[1], 60))
+    cs = ax.contour(gx, gy, gx * v[0] + gy * v[1], levels=12, colors="0.75", linewidths=0.7)
+    ax.clabel(cs, fontsize=6, fmt="%.1f")
+    for i, j in enumerate(ex["partner"]):
+        ax.plot([fake[i, 0], real[j, 0]], [fake[i, 1], real[j, 1]], color="0.5", lw=0.8)
+        for t in (0.25, 0.5, 0.75):  # x_t = t x + (1 - t) x~: eps = t of the way to the real end
+            p = t * real[j] + (1 - t) * fake[i]
+            ax.annotate("", xy=p + 0.22 * v, xytext=p, arrowprops=dict(arrowstyle="->", color="tab:green", lw=1))
+    ax.scatter(*fake.T, c="tab:blue", s=18, label="generated x~ (eps = 0)", zorder=3)
+    ax.scatter(*real.T, c="tab:orange", s=18, label="real x (eps = 1)", zorder=3)
+    ax.plot([], [], color="tab:green", label="grad f* (norm 1)")
+    ax.set_aspect("equal")
+    ax.legend(fontsize=7, loc="lower right")
+    ax.set_title(title or "Proposition 1: slope 1 along the coupled segments")
+    return ax

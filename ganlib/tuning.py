@@ -257,7 +257,7 @@ def run_tips(profile: str = "smoke", out="runs/tuning/tips", tips=None, override
         t["verdicts"] = []
         for claim in t["claims"]:
             others = {k: (summaries[k], f) for k, f in claim.get("others", {}).items() if k in summaries}
-            t["verdicts"].append(judge(t["summary"], claim, others))
+            t["verdicts"].append({**judge(t["summary"], claim, others), "instead": claim.get("instead")})
     return {"profile": profile, "tips": done, "untestable": doc.get("untestable", [])}
 
 
@@ -274,7 +274,8 @@ def sweeps_line(summaries: list, seconds: float, out) -> str:
 def _numbers(summary: dict, seconds: bool = False, labels=None) -> str:
     parts = []
     for i, c in enumerate(summary["configs"]):
-        score = f"{c['mean']:.3g} ± {c['sd']:.2g}" if c["mean"] is not None else "n/a"
+        score = ("n/a" if c["mean"] is None else f"{c['mean']:.3g} (one seed: no spread)" if c.get("n") == 1
+                 else f"{c['mean']:.3g} ± {c['sd']:.2g}")
         bad = c["diverged"] + c["failed"]
         time = f", {c['seconds']:.1f} s training" if seconds and c.get("seconds") is not None else ""
         parts.append(f"{labels[i] if labels else _label(c['params'])}: {score}{time}"
@@ -295,7 +296,8 @@ def tips_markdown(res: dict) -> str:
             first = i == 0
             lines.append(f"| {t['tip'] if first else ''} | {v['claim']} | {exp if first else ''} | "
                          f"{_numbers(t['summary'], t.get('show_seconds'), t.get('labels')) if first else ''} | "
-                         f"**{v['verdict']}**: {v['detail']} |")
+                         f"**{v['verdict']}**: {v['detail']}"
+                         + (f" *A stand-in for the tip: {v['instead']}.*" if v.get("instead") else "") + " |")
     if res.get("untestable"):
         lines += ["", "Not tested here:", ""] + [f"- {u['tip']} -- {u['reason']}" for u in res["untestable"]]
     return "\n".join(lines) + "\n"
@@ -397,12 +399,32 @@ def fragility_verdict(summary: dict, factor: str, a: str = "icvp", b: str = "wga
 
 
 def tips_conclusion(res: dict, iters: int) -> str:
-    """How many of the tested claims held, with which, at this budget."""
+    """How many of the tested claims held, at this budget; which tips hold *as stated*, and which claims that
+    held are only stand-ins for their tip (a claim with ``instead``: what was tested instead, and why), so that
+    no tip is reported as holding on the strength of a weaker claim."""
     counts = verdict_counts(res)
-    held = [f"{t['tip']} ({v['claim']})" for t in res["tips"] for v in t["verdicts"] if v["verdict"] == "holds"]
-    return (f"At {iters} generator iterations, of {sum(counts.values())} tested claims {counts['holds']} hold, "
+    n = sum(counts.values())
+    text = (f"At {iters} generator iterations, of {n} tested claims {counts['holds']} hold, "
             f"{counts['does not hold']} do not hold and {counts['inconclusive']} are inconclusive (not enough seeds "
-            "to decide, which is not 'no effect')" + (": holds for " + "; ".join(held) if held else "") + ".")
+            "to decide, which is not 'no effect').")
+    stated = [(t, v) for t in res["tips"] for v in t["verdicts"] if not v.get("instead")]
+    standin = [(t, v) for t in res["tips"] for v in t["verdicts"] if v.get("instead")]
+    if standin:
+        text += (f" {len(stated)} of them test their tip as stated; {len(standin)} test a stand-in, because this "
+                 "study does not measure what the tip names (each says what was tested instead).")
+    held = [f"{t['tip']} ({v['claim']})" for t, v in stated if v["verdict"] == "holds"]
+    text += (" Tips that hold as stated: " + "; ".join(held) + "." if held else
+             " No tip holds as stated at this budget." if stated else "")
+    weak = []
+    for t, v in standin:
+        if v["verdict"] != "holds":
+            continue
+        own = [f"'{w['claim']}': {w['verdict']}" for w in t["verdicts"] if not w.get("instead")]
+        weak.append(f"'{v['claim']}' for the tip '{t['tip']}' ({v['instead']}"
+                    + (f"; the tip as stated, {', '.join(own)}" if own else "") + ")")
+    if weak:
+        text += " Stand-ins that hold, which do not establish their tip: " + "; ".join(weak) + "."
+    return text
 
 
 def sensitivity_conclusion(sens: dict, a: str = "icvp", b: str = "wgan-gp") -> str:
@@ -418,8 +440,12 @@ def divergence_conclusion(pooled: dict) -> str:
     """Which methods diverged, over every run of the notebook."""
     bad = {m: p for m, p in pooled.items() if p["diverged"] or p["failed"]}
     total = sum(p["runs"] for p in pooled.values())
+    if not total:
+        return "No run in these sweeps."
     if not bad:
         return f"None of the {total} runs diverged or failed, whatever the method."
+    rest = [m for m in pooled if m not in bad]
     return ("Runs that diverged or failed: " + ", ".join(f"{m} {p['diverged'] + p['failed']}/{p['runs']}"
                                                         for m, p in bad.items())
-            + f"; every other method finished all its runs ({total} runs in all).")
+            + (f"; every other method finished all its runs ({total} runs in all)." if rest else
+               f"; every method had at least one ({total} runs in all)."))
