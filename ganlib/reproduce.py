@@ -136,6 +136,18 @@ def figure_index(figures_dir) -> str:
     return "\n".join(rows) if len(rows) > 2 else "(no figures yet: run `ganlib reproduce`)"
 
 
+# The kernel's own command-line options, passed by papermill to nbclient (``NotebookClient.extra_arguments``):
+# - ``--matplotlib=inline``: figures are embedded in the executed notebook whatever the caller's ``MPLBACKEND``
+#   (ipykernel picks the inline backend only when ``MPLBACKEND`` is unset; ``MPLBACKEND=Agg``, as CI sets it,
+#   silently dropped every figure);
+# - ``--IPKernelApp.log_level=CRITICAL``: the kernel application's own log, which on a successful run held only
+#   "Kernel is running over TCP without encryption" (a local kernel on 127.0.0.1, as papermill starts it) and
+#   "KeyboardInterrupt caught in kernel" (jupyter_client interrupts the kernel before it asks it to shut down).
+#   What goes wrong in a notebook is in its executed copy and in the status line; a kernel that dies is
+#   reported by nbclient as such.
+KERNEL_ARGUMENTS = ("--matplotlib=inline", "--IPKernelApp.log_level=CRITICAL")
+
+
 def notebooks(folder: Path = NOTEBOOKS) -> list[Path]:
     return sorted(p for p in Path(folder).glob("[0-9][0-9]_*.ipynb"))
 
@@ -187,7 +199,7 @@ def reproduce(profile="quick", reports_dir=None, figures_dir=None, runs_dir=None
             declared = pm.inspect_notebook(str(nb))  # pass only what the notebook declares: no papermill warnings
             pm.execute_notebook(str(nb), str(out), parameters={k: v for k, v in params.items() if k in declared},
                                 cwd=str(nb.parent), progress_bar=False,
-                                kernel_name="python3")
+                                kernel_name="python3", extra_arguments=list(KERNEL_ARGUMENTS))
             status[nb.name] = None
         except Exception as e:  # one failing notebook must not stop the others
             if getattr(e, "ename", None) == "DataMissing":  # its data set is absent: skipped, not failed
