@@ -51,6 +51,7 @@ class Part:
     variants: dict = field(default_factory=dict)
     # labels trained in this order of groups (seed by seed within a group); labels of no group come first
     order: tuple = ()
+    metric: str | None = None  # the metric the verdicts use (default: the first one evaluated)
 
     @property
     def methods(self) -> list:
@@ -130,7 +131,8 @@ STUDIES = {
              "the part mnist", archived=True),
         *_TOY_PARTS,
         Part("celeba", "celeba", {"wgan-gp": 5, "icvp": 5, "wgan": 5}, 2000, 10, _CELEBA,
-             "CelebA 32x32 at the published settings: does icvp reach a given SWD sooner than wgan-gp and wgan?"),
+             "CelebA 32x32 at the published settings: does icvp reach a given SWD sooner than wgan-gp and wgan?",
+             metric="swd"),
     ],
     "gpu": [  # one H200, scripts/device_run.sh: MNIST at the paper's width (64) and the toy lambda study of "long"
         Part("mnist", "mnist", {"wgan-gp": 5, "icvp": 5, "wgan": 3}, 5000, 10,
@@ -374,7 +376,7 @@ def summarise_study(profile: str, results_root=None, write: bool = True) -> dict
         if not any(folder.glob("runs/*/metrics.jsonl")):
             continue
         out[part.name] = summarise(folder, part.dataset, part.methods, part.seeds, part.iters, write=write,
-                                   comparisons=part.comparisons,
+                                   comparisons=part.comparisons, metric=part.metric,
                                    extra={"profile": profile, "part": asdict(part), "trained_on": trained_on(folder)})
     return out
 
@@ -511,3 +513,34 @@ def environment_hardware() -> str:
     from .provenance import environment
 
     return environment().get("hardware")
+
+
+def tail_trend(result: dict, folder, method: str = "wgan-gp", frac: float = 0.2) -> dict:
+    """Is ``method``'s curve still falling over the last ``frac`` of the budget?  Per seed, the metric at the end
+    minus the metric at the start of that stretch (the nearest evaluation at or before ``(1 - frac) * iters``);
+    the mean change with its 95% Student-t interval (:func:`ganlib.compare.interval`) and the mean relative change.
+    ``still falling`` when the interval lies below 0, ``flat or rising`` when it lies above, else
+    ``not resolved``."""
+    from .compare import interval
+    from .train import read_jsonl
+
+    metric, iters = result["metric"], result["iters"]
+    changes, rel, start = [], [], None
+    for seed in range(result["seeds"].get(method, 0)):
+        rows = read_jsonl(run_dir(Path(folder), method, seed) / "metrics.jsonl")
+        if not rows or rows[-1]["iter"] < iters:
+            continue
+        before = [r for r in rows if r["iter"] <= (1 - frac) * iters]
+        a, b = before[-1], rows[-1]
+        start = a["iter"]
+        changes.append(b[metric] - a[metric])
+        rel.append((b[metric] - a[metric]) / abs(a[metric]))
+    iv = interval(changes)
+    word = ("not resolved" if iv["low"] is None or iv["low"] <= 0 <= iv["high"] else
+            "still falling" if iv["high"] < 0 else "flat or rising")
+    text = (f"{method}'s mean {metric} changed by {100 * sum(rel) / len(rel):+.1f}% between iterations {start} and "
+            f"{iters} ({len(changes)} seed{'s' if len(changes) != 1 else ''}; mean change {iv['mean']:+.3g}"
+            + (f", 95% CI [{iv['low']:+.3g}, {iv['high']:+.3g}]" if iv["low"] is not None else ", no interval")
+            + f"): {word} over the last {frac:.0%} of the budget." if changes else
+            f"{method}: no finished run; cannot say whether its curve had flattened.")
+    return {**iv, "relative": sum(rel) / len(rel) if rel else None, "start": start, "word": word, "text": text}
