@@ -53,7 +53,7 @@ PROFILES = {
         study="long", study_trains=False,
     ),
     "long": dict(  # the evidence study (ganlib.study): about 2.5 h on 2 cores, resumable, results committed
-        workers=2, study="long", study_trains=True, notebooks=["09"],
+        workers=2, study="long", study_trains=True, notebooks=["09", "10"],
     ),
 }
 
@@ -269,7 +269,7 @@ def write_summary(reports: Path, runs: Path, profile: str, status: dict, seconds
     lines = [
         f"# Reproduction summary: profile `{profile}`",
         "",
-        f"Made by `ganlib reproduce --profile {profile}` on {env['date']}; hardware: {env['hardware']}; "
+        f"{how} on {env['date']}; hardware: {env['hardware']}; "
         f"python {env['python']}, torch {env['torch']}, numpy {env['numpy']}; commit {env['git_commit']}.",
         f"Profile sizes: `{json.dumps(PROFILES[profile])}`",
         "",

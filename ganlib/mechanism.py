@@ -1,0 +1,246 @@
+"""Why a method is slower: the critic's traces, read from a study's store, and the predictions judged on them.
+
+Notebook 10 uses this module.  Everything comes from the committed results store (``ganlib.study``): the thinned
+training log (``log.jsonl``: ``w_t, d_t, d_ref, r_t, eps_t, lambda_t`` and the mean gradient norm at the penalty
+points, every 10th generator iteration), the critic probe (``probe.jsonl``: gradient norms at real, generated,
+uniform and penalty points of one fixed batch, every 50 iterations; :func:`ganlib.train.probe`) and the
+evaluations (``metrics.jsonl``).  Nothing here trains.
+
+The predictions are the ones written in ``docs/PREDICTIONS.md`` before their runs; :func:`judge_predictions` says
+for each whether it held, failed, or is still pending (which runs the store lacks).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from .compare import interval, run_dir
+from .train import read_jsonl
+
+
+def seeds_stored(folder, label: str, iters: int) -> list[int]:
+    """Seeds of ``label`` whose finished run is in the part's store."""
+    out = []
+    for seed in range(100):
+        d = run_dir(Path(folder), label, seed)
+        if not d.exists():
+            break
+        rows = read_jsonl(d / "metrics.jsonl")
+        if rows and rows[-1]["iter"] >= iters:
+            out.append(seed)
+    return out
+
+
+def trace(folder, label: str, seed: int, key: str, source: str = "log.jsonl") -> tuple[np.ndarray, np.ndarray]:
+    """``(iterations, values)`` of ``key`` in one run's ``source`` file (rows without it, or NaN, left out)."""
+    rows = [r for r in read_jsonl(run_dir(Path(folder), label, seed) / source)
+            if r.get(key) is not None and not (isinstance(r[key], float) and math.isnan(r[key]))]
+    return np.array([r["iter"] for r in rows], float), np.array([r[key] for r in rows], float)
+
+
+def mean_trace(folder, label: str, seeds, key: str, source: str = "log.jsonl"):
+    """Mean over ``seeds`` of ``key`` at the iterations every seed logged; ``(x, mean, low, high)`` where low/high
+    is the range over seeds (the spread a reader sees, not an interval)."""
+    traces = [dict(zip(*trace(folder, label, s, key, source))) for s in seeds]
+    traces = [t for t in traces if t]
+    if not traces:
+        return None
+    common = sorted(set.intersection(*(set(t) for t in traces)))
+    v = np.array([[t[i] for i in common] for t in traces])
+    return np.array(common), v.mean(0), v.min(0), v.max(0)
+
+
+def window_value(folder, label: str, seed: int, key: str, start: int, stop: int, source: str, how=np.median):
+    """``how`` (median by default) of ``key`` over iterations ``start..stop`` of one run."""
+    x, v = trace(folder, label, seed, key, source)
+    sel = v[(x >= start) & (x <= stop)]
+    return float(how(sel)) if len(sel) else None
+
+
+def value_at(folder, label: str, seed: int, key: str, it: int, source: str = "log.jsonl"):
+    """``key`` at the logged iteration nearest to ``it`` (at or before it)."""
+    x, v = trace(folder, label, seed, key, source)
+    sel = np.nonzero(x <= it)[0]
+    return float(v[sel[-1]]) if len(sel) else None
+
+
+def traces_figure(folder, labels, iters: int, probe: bool):
+    """The critic's story per method: lambda_t, the critic's estimate w_t beside the FID, d_ref and the gradient
+    norm at the penalty points (probe: median over the fixed batch at real, generated and penalty points)."""
+    import matplotlib.pyplot as plt
+
+    from .study_plots import COLOURS
+
+    panels = [("lambda_t", "log.jsonl", "lambda_t (penalty weight)"), ("w_t", "log.jsonl", "w_t (critic's estimate)"),
+              ("fid", "metrics.jsonl", "classifier FID (critic-independent)"),
+              ("d_ref", "log.jsonl", "d_ref (reference distance)")]
+    panels.append(("grad_penalty_median", "probe.jsonl", "median ||grad D|| at penalty points (probe)") if probe
+                  else ("grad_norm", "log.jsonl", "mean ||grad D|| at penalty points"))
+    if probe:
+        panels.append(("grad_real_median", "probe.jsonl", "median ||grad D|| at real images (probe)"))
+    fig, axes = plt.subplots(2, 3, figsize=(13, 6.5))
+    for ax, (key, source, title) in zip(axes.flat, panels):
+        for label in labels:
+            seeds = seeds_stored(folder, label, iters)
+            t = mean_trace(folder, label, seeds, key, source) if seeds else None
+            if t is None:
+                continue
+            x, mean, lo, hi = t
+            ax.plot(x, mean, color=COLOURS.get(label, None), ls="--" if label not in ("icvp", "wgan-gp") else "-",
+                    label=f"{label} ({len(seeds)} seeds)")
+            ax.fill_between(x, lo, hi, color=COLOURS.get(label, None), alpha=0.15, linewidth=0)
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel("generator iterations", fontsize=8)
+        if key.startswith("grad"):
+            ax.axhline(1.0, color="k", lw=0.6, ls=":")
+    for ax in axes.flat[len(panels):]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize=7)
+    fig.suptitle("Mean over stored seeds; bands: range over seeds", fontsize=9)
+    return fig
+
+
+def _paired(summary: dict, comp: str):
+    v = (summary or {}).get("paired", {}).get(comp)
+    return None if v is None else v["auc"]
+
+
+def judge_predictions(folder, summary: dict, iters: int = 2000, pending_ok: bool = True) -> list[dict]:
+    """The predictions of docs/PREDICTIONS.md (P-MNIST-1), each ``{"id", "claim", "outcome", "evidence"}`` with
+    outcome ``held``, ``failed`` or ``pending`` (the evidence then names what the store lacks).  ``summary`` is the
+    part's :func:`ganlib.compare.summarise` result (its paired AUC verdicts)."""
+    out = []
+    labels = ("wgan-gp", "icvp", "icvp-eps", "icvp-lambda", "icvp-slope", "icvp-gamma0.5", "icvp-lmin1",
+              "icvp-refmean", "icvp-refdecay")
+    stored = {m: seeds_stored(folder, m, iters) for m in labels}
+    wanted = {m: 3 if m in labels[5:] else 5 for m in labels}  # the readings are screened at 3 seeds
+
+    def pending(pid, claim, need):
+        lack = [f"{m} ({wanted[m] - len(stored[m])} of {wanted[m]} seeds missing)" for m in need
+                if len(stored[m]) < wanted[m]]
+        return {"id": pid, "claim": claim, "outcome": "pending", "evidence": "the store lacks " + ", ".join(lack)}
+
+    def verdict(pid, claim, comp, need, test):
+        if any(len(stored[m]) < wanted[m] for m in need):
+            out.append(pending(pid, claim, need))
+            return
+        a = _paired(summary, comp)
+        ok = test(a)
+        out.append({"id": pid, "claim": claim, "outcome": "held" if ok else "failed",
+                    "evidence": f"{comp}: mean AUC difference {a['mean']:+.4g}, 95% CI [{a['low']:+.4g}, "
+                                f"{a['high']:+.4g}], {a['n']} pairs"})
+
+    def per_pair(pid, claim, a_label, b_label, key, source, pick, better):
+        if len(stored[a_label]) < 5 or len(stored[b_label]) < 5:
+            out.append(pending(pid, claim, (a_label, b_label)))
+            return
+        pairs = [(pick(a_label, s, key, source), pick(b_label, s, key, source)) for s in range(5)]
+        wins = sum(better(x, y) for x, y in pairs if x is not None and y is not None)
+        fmt = lambda v: "n/a" if v is None else f"{v:.3g}"  # noqa: E731
+        out.append({"id": pid, "claim": claim, "outcome": "held" if wins == 5 else "failed",
+                    "evidence": f"{wins} of 5 pairs: " + ", ".join(f"{fmt(x)} vs {fmt(y)}" for x, y in pairs)})
+
+    verdict("A1", "icvp-lambda is slower than wgan-gp", "icvp-lambda vs wgan-gp", ("icvp-lambda", "wgan-gp"),
+            lambda a: a["low"] is not None and a["low"] > 0)
+    if all(len(stored[m]) >= 5 for m in ("icvp-eps", "icvp", "wgan-gp")):
+        e, i = _paired(summary, "icvp-eps vs wgan-gp"), _paired(summary, "icvp vs wgan-gp")
+        out.append({"id": "A2", "claim": "icvp-eps's mean AUC difference against wgan-gp is smaller than icvp's",
+                    "outcome": "held" if e["mean"] < i["mean"] else "failed",
+                    "evidence": f"icvp-eps {e['mean']:+.4g} vs icvp {i['mean']:+.4g}"})
+    else:
+        out.append(pending("A2", "icvp-eps's mean AUC difference against wgan-gp is smaller than icvp's",
+                           ("icvp-eps", "icvp", "wgan-gp")))
+    need = ("wgan-gp", "icvp", "icvp-eps", "icvp-lambda")
+    if all(len(stored[m]) >= 5 for m in need):
+        med = {m: [window_value(folder, m, s, "grad_penalty_median", iters // 2, iters, "probe.jsonl") for s in range(5)]
+               for m in need}
+        ok = (all(v > 1.5 for m in ("icvp", "icvp-lambda") for v in med[m])
+              and all(v < 1.5 for m in ("wgan-gp", "icvp-eps") for v in med[m]))
+        out.append({"id": "A3", "claim": "median gradient norm at the penalty points over iterations 1000-2000: above "
+                    "1.5 for icvp and icvp-lambda, below 1.5 for wgan-gp and icvp-eps, in every seed",
+                    "outcome": "held" if ok else "failed",
+                    "evidence": "; ".join(f"{m}: {', '.join(f'{v:.2f}' for v in vs)}" for m, vs in med.items())})
+    else:
+        out.append(pending("A3", "gradient norms at the penalty points split the methods at 1.5", need))
+    at200 = lambda m, s, k, src: value_at(folder, m, s, k, 200, src)  # noqa: E731
+    late = lambda m, s, k, src: window_value(folder, m, s, k, iters // 2, iters, src)  # noqa: E731
+    per_pair("I1", "icvp-slope's lambda_t at iteration 200 is higher than icvp's in every pair", "icvp-slope", "icvp",
+             "lambda_t", "log.jsonl", at200, lambda x, y: x > y)
+    per_pair("I2", "icvp-slope's median gradient norm at the penalty points (iterations 1000-2000) is closer to 1 "
+             "than icvp's in every pair", "icvp-slope", "icvp", "grad_penalty_median", "probe.jsonl", late,
+             lambda x, y: abs(x - 1) < abs(y - 1))
+    verdict("I3", "icvp-slope is faster than icvp", "icvp-slope vs icvp", ("icvp-slope", "icvp"),
+            lambda a: a["high"] is not None and a["high"] < 0)
+    if all(len(stored[m]) >= 5 for m in ("icvp-slope", "icvp", "wgan-gp")):
+        s_, i = _paired(summary, "icvp-slope vs wgan-gp"), _paired(summary, "icvp vs wgan-gp")
+        out.append({"id": "I4", "claim": "icvp-slope's mean AUC difference against wgan-gp is smaller than icvp's",
+                    "outcome": "held" if s_ is not None and s_["mean"] < i["mean"] else "failed",
+                    "evidence": f"icvp-slope {s_['mean']:+.4g} vs icvp {i['mean']:+.4g}" if s_ else "no comparison"})
+    else:
+        out.append(pending("I4", "icvp-slope's mean AUC difference against wgan-gp is smaller than icvp's",
+                           ("icvp-slope", "icvp", "wgan-gp")))
+    # P-MNIST-2, the competing explanation
+    verdict("C1", "icvp-slope is not faster than icvp (P-MNIST-2; the opposite of I3)", "icvp-slope vs icvp",
+            ("icvp-slope", "icvp"), lambda a: not (a["high"] is not None and a["high"] < 0))
+    if all(len(stored[m]) >= wanted[m] for m in ("icvp-gamma0.5", "icvp", "wgan-gp")):
+        g, i = _paired(summary, "icvp-gamma0.5 vs wgan-gp"), _paired(summary, "icvp vs wgan-gp")
+        out.append({"id": "C2", "claim": "icvp-gamma0.5's mean AUC difference against wgan-gp is smaller than icvp's",
+                    "outcome": "held" if g["mean"] < i["mean"] else "failed",
+                    "evidence": f"icvp-gamma0.5 {g['mean']:+.4g} vs icvp {i['mean']:+.4g}"})
+    else:
+        out.append(pending("C2", "icvp-gamma0.5's mean AUC difference against wgan-gp is smaller than icvp's",
+                           ("icvp-gamma0.5", "icvp", "wgan-gp")))
+    high, ref = ("icvp-gamma0.5", "icvp-lmin1"), ("icvp-refmean", "icvp-refdecay")
+    if all(len(stored[m]) >= wanted[m] for m in (*high, *ref, "wgan-gp")):
+        means = {m: _paired(summary, f"{m} vs wgan-gp")["mean"] for m in (*high, *ref)}
+        ok = max(means[m] for m in high) < min(means[m] for m in ref)
+        out.append({"id": "C3", "claim": "the readings that keep lambda_t higher rank ahead of those that only move d_ref",
+                    "outcome": "held" if ok else "failed",
+                    "evidence": ", ".join(f"{m} {v:+.4g}" for m, v in sorted(means.items(), key=lambda kv: kv[1]))})
+    else:
+        out.append(pending("C3", "the readings that keep lambda_t higher rank ahead of those that only move d_ref",
+                           (*high, *ref, "wgan-gp")))
+    return out
+
+
+def readings_table(summary: dict, readings, baseline: str = "wgan-gp") -> list[dict]:
+    """One row per reading of section 2 (and icvp itself): its paired AUC verdict against ``baseline`` (mean
+    difference, 95% interval, verdict, pairs), or ``not yet in the store``."""
+    from .compare import verdict_word
+
+    rows = []
+    for label in ("icvp", *readings):
+        a = _paired(summary, f"{label} vs {baseline}")
+        if a is None or not a.get("n"):
+            rows.append({"reading": label, "pairs": 0, "verdict": "not yet in the store"})
+            continue
+        rows.append({"reading": label, "pairs": a["n"], "mean AUC difference": a["mean"],
+                     "95% CI": None if a["low"] is None else (a["low"], a["high"]),
+                     "verdict": verdict_word(a["text"])})
+    return rows
+
+
+def feedback_numbers(folder, iters: int = 2000, labels=("wgan-gp", "icvp"), at=(210, 610, 1010, 1810)) -> list[dict]:
+    """The table of the explanation: per method and iteration, w_t, d_ref, lambda_t and the mean gradient norm at
+    the penalty points, each the mean over the stored seeds."""
+    rows = []
+    for label in labels:
+        seeds = seeds_stored(folder, label, iters)
+        if not seeds:
+            continue
+        for it in at:
+            row = {"method": label, "iteration": it, "seeds": len(seeds)}
+            for key in ("w_t", "d_ref", "lambda_t", "grad_norm"):
+                vals = [value_at(folder, label, s, key, it) for s in seeds]
+                vals = [v for v in vals if v is not None]
+                row[key] = float(np.mean(vals)) if vals else None
+            rows.append(row)
+    return rows
+
+
+def spread(values) -> dict:
+    """Mean and 95% interval of a list of per-seed numbers (:func:`ganlib.compare.interval`)."""
+    return interval(values)
