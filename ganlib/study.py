@@ -391,14 +391,20 @@ def verdict_table(summaries: dict) -> str:
             "mean paired difference (first minus second; negative = the first faster), raw 95% interval and verdict "
             f"| Holm-adjusted verdict (family of {fam['m']}) | sign count | iterations to threshold |",
             "|---|---|---|---|---|---|---|---|---|"]
+    waiting = []
     for name, r in summaries.items():
         for comp, v in r["paired"].items():
+            if not v["auc"]["n"]:
+                waiting.append(f"{name}: {comp}")
+                continue
             row = by.get((name, comp))
             adjusted = row["holm"] if row else "archived: outside the family"
             signs = v.get("signs", {}).get("text") or (row or {}).get("signs", "")
             rows.append(f"| {name} | {comp} | {r['iters']} | {v['auc']['n']} | {r['metric']} | {v['auc']['text']} | "
                         f"{adjusted} | {signs} | {v['iters_to_threshold']['text']} |")
-    return "\n".join(rows) + "\n\n" + fam["text"]
+    pending = (f"\n\nNot yet decided, no complete pair in the store ({len(waiting)} comparisons): {'; '.join(waiting)}."
+               if waiting else "")
+    return "\n".join(rows) + "\n\n" + fam["text"] + pending
 
 
 def design_table(profile: str) -> str:
@@ -421,8 +427,11 @@ def conclusions(summaries: dict) -> list[str]:
         for comp, v in r["paired"].items():
             a = v["auc"]
             word = verdict_word(a["text"])
+            if not a["n"]:
+                out.append(f"{name}, {comp}: not yet decided (no complete pair in the store).")
+                continue
             if a["low"] is None:
-                out.append(f"{name}, {comp}: {word} at {r['iters']} generator iterations.")
+                out.append(f"{name}, {comp}: {word} at {r['iters']} generator iterations ({a['n']} pair: no interval).")
                 continue
             first = v.get("a", comp.split(" vs ")[0])
             row = by.get((name, comp))
