@@ -292,7 +292,7 @@ def clipping_conclusion(run, real) -> str:
     now, start = share_at_bounds(run.D, c), initial_share_at_bounds(run.cfg)
     slope = median_grad_norm(run.D, real)
     n = _weights(run.D).numel()
-    points = round((now - start) * 100)  # percentage points, as the two shares are printed
+    points = int(f"{now:.0%}"[:-1]) - int(f"{start:.0%}"[:-1])  # percentage points, between the shares as printed
     trend = (f"training moved {points} percentage points more of them there (from {start:.0%} to {now:.0%})"
              if points > 0 else "training has not changed that share by one percentage point" if points == 0 else
              f"training moved {-points} percentage points of them back inside (from {start:.0%} to {now:.0%})")
@@ -976,5 +976,5 @@ def batch_dependence(critic, n=64, seed=0) -> float:
     x = torch.randn(n, 2, generator=g)
     other = x.clone()
     other[1:] = other[1:] * 3.0 + 2.0
-    norms = [float(M.gradient_norm(lambda z: critic(z).squeeze(-1), batch)[0]) for batch in (x, other)]
+    norms = [float(M.gradient_norm(lambda z: critic(z).squeeze(-1), batch)[0].detach()) for batch in (x, other)]
     return abs(norms[0] - norms[1])
