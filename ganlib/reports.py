@@ -122,8 +122,61 @@ def _dataset(r: dict):
     return data.get("dataset") if isinstance(data, dict) else data
 
 
+# The path through the notebooks, one line each (the landing page and notebook 00 list them).
+NOTEBOOK_LINES = {
+    "00": "the question, the answer so far, and the way through the notebooks",
+    "01": "WGAN: why Jensen-Shannon fails, Wasserstein-1, and what weight clipping does to the critic",
+    "02": "WGAN-GP: the gradient penalty, Proposition 1, and the slope a finite lambda allows",
+    "03": "ICVP: the paper's rule step by step (distance, reference, interpolation point, lambda) and its halves",
+    "04": "the toy 2-D sets: samples, critic contours and exact W1 for every method",
+    "05": "MNIST: sample grids and classifier FID over training",
+    "06": "CelebA faces: the same with the sliced Wasserstein distance",
+    "07": "the lambda schedule explorer: drag the knobs of the rule on a real distance trace",
+    "08": "the tuning tips of the seed articles, each tested on paired seeds",
+    "09": "the claim at a budget that can answer: paired verdicts on MNIST, CelebA and 8 Gaussians",
+    "10": "why ICVP is slower than WGAN-GP on MNIST: the critic's traces, predictions, readings",
+}
+KEY_FIGURES = (("long_paired_verdicts",), ("long_mnist_curves", "long_mnist-unpinned_curves"), ("long_toy_budget",))
+
+
+def answer_html(results_root=None) -> str:
+    """The evidence first: the long study's family of verdicts (from the committed store) as an HTML table."""
+    from .compare import family_table, verdict_word
+    from .study import summarise_study
+
+    esc = html.escape
+    try:
+        summaries = summarise_study("long", results_root, write=False)
+    except (ValueError, RuntimeError) as e:  # a broken store is named, not hidden
+        return f"<p class='failed'>The results store cannot be read: {esc(str(e))}</p>"
+    fam = family_table(summaries)
+    num = lambda v: "" if v is None else f"{v:+.3g}"  # noqa: E731
+    rows = ["<table><tr><th>part</th><th>comparison</th><th>paired seeds</th><th>mean AUC difference "
+            "(negative = the first faster)</th><th>95% interval</th><th>verdict</th><th>Holm-adjusted</th>"
+            "<th>sign count</th></tr>"]
+    for r in fam["rows"]:
+        if not r["n"]:
+            continue
+        ci = f"[{num(r['low'])}, {num(r['high'])}]" if r["low"] is not None else "none"
+        rows.append(f"<tr><td>{esc(r['part'])}</td><td>{esc(r['comparison'])}</td><td>{r['n']}</td>"
+                    f"<td>{num(r['mean'])}</td><td>{ci}</td><td>{esc(r['raw'])}</td><td>{esc(r['holm'])}</td>"
+                    f"<td>{esc(r['signs'])}</td></tr>")
+    for part, r in summaries.items():
+        if (r.get("part") or {}).get("archived"):
+            for comp, v in r["paired"].items():
+                a = v["auc"]
+                if a["n"]:
+                    ci = f"[{num(a['low'])}, {num(a['high'])}]" if a["low"] is not None else "none"
+                    rows.append(f"<tr class='archived'><td>{esc(part)} (archived)</td><td>{esc(comp)}</td>"
+                                f"<td>{a['n']}</td><td>{num(a['mean'])}</td><td>{ci}</td>"
+                                f"<td>{esc(verdict_word(a['text']))}</td><td>outside the family</td><td></td></tr>")
+    rows.append("</table>")
+    return "\n".join(rows) + f"<p><small>{esc(fam['text'])}</small></p>"
+
+
 def write_index(reports_dir, figures_dir, status: dict | None = None, profile: str | None = None) -> Path:
-    """``reports_dir/index.html``: a link to every report, then every figure with its conclusion.
+    """``reports_dir/index.html``, the landing page: the answer (the long study's verdicts and its key figures),
+    then the path through the notebooks (one line each), then every figure with its conclusion and provenance.
 
     Links are relative, so the folder can be copied or opened offline.  ``status`` (notebook name to
     ``None`` or error text, as :func:`ganlib.reproduce.reproduce` returns) marks failed notebooks.
@@ -136,16 +189,28 @@ def write_index(reports_dir, figures_dir, status: dict | None = None, profile: s
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Reports{' · ' + esc(profile) if profile else ''}"
              "</title><style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.4}"
              "figure{margin:1.5em 0;border-top:1px solid #ccc;padding-top:1em}img{max-width:100%}"
-             "td,th{padding:2px 8px;text-align:left}.failed{color:#b00}</style></head><body>",
-             f"<h1>Executed notebooks{' (profile ' + esc(profile) + ')' if profile else ''}</h1>", "<ul>"]
+             "td,th{padding:2px 8px;text-align:left;border-bottom:1px solid #eee}.failed{color:#b00}"
+             ".archived{color:#777}</style></head><body>",
+             "<h1>Is ICVP faster than WGAN-GP? The answer so far</h1>",
+             "<p>Paired seeds, 95% Student-t intervals, one family of verdicts with Holm's adjustment; every number "
+             "recomputed from the committed results store <code>results/long/</code> (notebook 09; why, notebook 10). "
+             "Each comparison is the area under a critic-independent metric curve (FID, SWD or exact W1) of the first "
+             "method minus the second's.</p>", answer_html()]
+    for names in KEY_FIGURES:
+        png = next((figures / f"{n}.png" for n in names if (figures / f"{n}.png").exists()), None)
+        if png is not None:
+            parts.append(f"<a href='#{esc(png.stem)}'><img src='{esc(rel(png))}' alt='{esc(png.stem)}' "
+                         "style='max-width:32%;vertical-align:top'></a>")
+    parts += [f"<h1>The notebooks, in order{' (profile ' + esc(profile) + ')' if profile else ''}</h1>", "<ol start='0'>"]
     for page in sorted(reports.glob("[0-9][0-9]_*.html")):
         err = (status or {}).get(page.stem + ".ipynb")
         state = outcome(err)  # ok, skipped (data absent) or FAILED
         css = " class='failed'" if state == "FAILED" else ""
         note = "" if state == "ok" else f" <span{css}>{esc(status_text(err))}</span>"
-        parts.append(f"<li><a href='{esc(rel(page))}'>{esc(page.stem)}</a> "
+        line = NOTEBOOK_LINES.get(page.stem[:2], "")
+        parts.append(f"<li value='{int(page.stem[:2])}'><a href='{esc(rel(page))}'>{esc(page.stem)}</a>: {esc(line)} "
                      f"(<a href='{esc(rel(page.with_suffix('.ipynb')))}'>notebook</a>){note}</li>")
-    parts.append("</ul>")
+    parts.append("</ol>")
     if (reports / "summary.md").exists():
         parts.append(f"<p>Verdict tables and provenance: <a href='summary.md'>summary.md</a>.</p>")
     records = figure_records(figures)
