@@ -62,7 +62,8 @@ LOSS_STEPS = {
     "icvp": ("ICVP: the point and the weight follow the distance", [
         (r"the schedule (METHOD.md section 2): $w_t = \overline{D(x)} - \overline{D(\tilde x)}$, "
          r"$d_t = \beta d_{t-1} + (1 - \beta) w_t$; $r_t = 1$ for $t < T_w$, then "
-         r"$d_{ref} = \max(d_{ref}, d_t)$ and $r_t = \mathrm{clip}(d_t / d_{ref}, 0, 1)$; $\epsilon_t = 1 - r_t$",
+         r"$d_{ref} = \max(d_{ref}, d_t)$ (the default reference, <code>max</code>) and "
+         r"$r_t = \mathrm{clip}(d_t / d_{ref}, 0, 1)$; $\epsilon_t = 1 - r_t$",
          M.ICVPSchedule.step),
         (r"the penalty point: $\hat x = \epsilon_t x + (1 - \epsilon_t)\tilde x$ (mode <code>deterministic</code>), "
          r"or $\epsilon \sim U[1 - r_t, 1]$ per sample (mode <code>band</code>)", M.interpolation_point),
