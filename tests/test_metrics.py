@@ -133,26 +133,55 @@ def test_classifier_accuracy_on_held_out_mnist(mnist, classifier):
     assert classifier.meta["accuracy"] == pytest.approx(accuracy)
 
 
-def test_classifier_cache_hit_and_key(mnist, classifier, monkeypatch):
-    path = Path(classifier.meta["path"])
-    assert path.is_file() and path.parent.name == "classifiers"
-    assert not list(path.parent.glob("*.tmp"))  # written atomically: no temporary file left behind
-    mtime = path.stat().st_mtime_ns
+def test_mnist_gets_the_shipped_ruler_that_measured_the_committed_store(mnist, classifier, monkeypatch):
+    """The FID ruler is pinned: MNIST's classifier is the one shipped in ganlib/rulers (never retrained), and its
+    fingerprint is the one every evaluation row of the committed mnist part records."""
+    import json
+
+    from ganlib.study import RESULTS
+
+    assert classifier.meta["source"] == "shipped" and Path(classifier.meta["path"]).parent == M.RULERS
+    assert classifier.meta["fingerprint"] == M.fingerprint(classifier)
 
     def no_training(*args, **kwargs):
-        raise AssertionError("retrained although cached")
+        raise AssertionError("retrained although shipped")
 
     monkeypatch.setattr(M, "train_classifier", no_training)
-    again = M.get_classifier(mnist)
-    assert again.meta["from_cache"] and path.stat().st_mtime_ns == mtime
-    for p, q in zip(classifier.state_dict().values(), again.state_dict().values()):
-        assert torch.equal(p, q)
+    assert M.get_classifier(mnist).meta["fingerprint"] == classifier.meta["fingerprint"]
+    rows = [json.loads(line) for f in sorted((RESULTS / "long" / "mnist").glob("runs/*/metrics.jsonl"))
+            for line in f.read_text().splitlines()]
+    assert rows and {r["ruler"] for r in rows} == {classifier.meta["fingerprint"]}
     changed = Dataset("mnist", "image", (1, 28, 28), mnist.x.clone(), mnist.y.clone())
     changed.x[0, 0, 0, 0] ^= 1
     assert M.classifier_key(changed) != M.classifier_key(mnist)
     relabelled = Dataset("mnist", "image", (1, 28, 28), mnist.x, mnist.y.clone())
     relabelled.y[0] = (relabelled.y[0] + 1) % 10
     assert M.classifier_key(relabelled) != M.classifier_key(mnist)
+
+
+def test_classifier_training_is_deterministic_and_cached(tmp_path, monkeypatch):
+    """Trained twice on one machine, the same bits (one thread, seeded); cached atomically, then loaded."""
+    monkeypatch.setenv("GANLIB_CACHE", str(tmp_path))
+    digits = load_dataset("digits")
+    first, second = M.train_classifier(digits, epochs=1), M.train_classifier(digits, epochs=1)
+    assert M.fingerprint(first) == M.fingerprint(second)
+    clf = M.get_classifier(digits)
+    path = Path(clf.meta["path"])
+    assert clf.meta["source"] == "trained" and path.parent.name == "classifiers" and not list(path.parent.glob("*.tmp"))
+    monkeypatch.setattr(M, "train_classifier", lambda *a, **k: (_ for _ in ()).throw(AssertionError("retrained")))
+    again = M.get_classifier(digits)
+    assert again.meta["source"] == "cache" and again.meta["fingerprint"] == clf.meta["fingerprint"]
+
+
+def test_a_comparison_refuses_runs_measured_with_different_rulers():
+    from ganlib.compare import ruler_of
+
+    same = {("a", 0): [{"iter": 0, "fid": 1.0, "ruler": "x"}], ("b", 0): [{"iter": 0, "fid": 2.0, "ruler": "x"}]}
+    assert ruler_of(same) == "x"
+    assert ruler_of({("a", 0): [{"iter": 0, "w1": 1.0}]}) is None  # no classifier metric: no ruler
+    mixed = {**same, ("b", 1): [{"iter": 0, "fid": 2.0}]}  # a run from before rulers were recorded
+    with pytest.raises(ValueError, match="different FID rulers.*unrecorded: b-seed1"):
+        ruler_of(mixed)
 
 
 def test_classifier_on_digits_trains_without_touching_global_rng(tmp_path, monkeypatch):
