@@ -290,7 +290,7 @@ def tips_markdown(res: dict) -> str:
              "| tip | claim | experiment | final metric, mean ± sd over seeds | verdict |", "|---|---|---|---|---|"]
     for t in res["tips"]:
         s = t["spec"]
-        exp = (f"{s['base']['dataset']}, {s['iters']} it., {s['seeds']} seeds"
+        exp = (f"{s['base']['dataset']}, {s['iters']} it., {s['seeds']} seed{'s' if s['seeds'] != 1 else ''}"
                + (f"; {t['note']}" if t.get("note") else ""))
         for i, v in enumerate(t["verdicts"]):
             first = i == 0
