@@ -143,16 +143,20 @@ def judge_predictions(folder, summary: dict, iters: int = 2000, pending_ok: bool
         out.append({"id": pid, "claim": claim, "outcome": "held" if wins == 5 else "failed",
                     "evidence": f"{wins} of 5 pairs: " + ", ".join(f"{fmt(x)} vs {fmt(y)}" for x, y in pairs)})
 
+    def closer_than_icvp(pid, label):
+        """``label``'s mean AUC difference against wgan-gp is smaller than icvp's."""
+        claim = f"{label}'s mean AUC difference against wgan-gp is smaller than icvp's"
+        need = (label, "icvp", "wgan-gp")
+        if any(len(stored[m]) < wanted[m] for m in need):
+            out.append(pending(pid, claim, need))
+            return
+        x, i = _paired(summary, f"{label} vs wgan-gp"), _paired(summary, "icvp vs wgan-gp")
+        out.append({"id": pid, "claim": claim, "outcome": "held" if x["mean"] < i["mean"] else "failed",
+                    "evidence": f"{label} {x['mean']:+.4g} vs icvp {i['mean']:+.4g}"})
+
     verdict("A1", "icvp-lambda is slower than wgan-gp", "icvp-lambda vs wgan-gp", ("icvp-lambda", "wgan-gp"),
             lambda a: a["low"] is not None and a["low"] > 0)
-    if all(len(stored[m]) >= 5 for m in ("icvp-eps", "icvp", "wgan-gp")):
-        e, i = _paired(summary, "icvp-eps vs wgan-gp"), _paired(summary, "icvp vs wgan-gp")
-        out.append({"id": "A2", "claim": "icvp-eps's mean AUC difference against wgan-gp is smaller than icvp's",
-                    "outcome": "held" if e["mean"] < i["mean"] else "failed",
-                    "evidence": f"icvp-eps {e['mean']:+.4g} vs icvp {i['mean']:+.4g}"})
-    else:
-        out.append(pending("A2", "icvp-eps's mean AUC difference against wgan-gp is smaller than icvp's",
-                           ("icvp-eps", "icvp", "wgan-gp")))
+    closer_than_icvp("A2", "icvp-eps")
     need = ("wgan-gp", "icvp", "icvp-eps", "icvp-lambda")
     if all(len(stored[m]) >= 5 for m in need):
         med = {m: [window_value(folder, m, s, "grad_penalty_median", iters // 2, iters, "probe.jsonl") for s in range(5)]
@@ -174,25 +178,11 @@ def judge_predictions(folder, summary: dict, iters: int = 2000, pending_ok: bool
              lambda x, y: abs(x - 1) < abs(y - 1))
     verdict("I3", "icvp-slope is faster than icvp", "icvp-slope vs icvp", ("icvp-slope", "icvp"),
             lambda a: a["high"] is not None and a["high"] < 0)
-    if all(len(stored[m]) >= 5 for m in ("icvp-slope", "icvp", "wgan-gp")):
-        s_, i = _paired(summary, "icvp-slope vs wgan-gp"), _paired(summary, "icvp vs wgan-gp")
-        out.append({"id": "I4", "claim": "icvp-slope's mean AUC difference against wgan-gp is smaller than icvp's",
-                    "outcome": "held" if s_ is not None and s_["mean"] < i["mean"] else "failed",
-                    "evidence": f"icvp-slope {s_['mean']:+.4g} vs icvp {i['mean']:+.4g}" if s_ else "no comparison"})
-    else:
-        out.append(pending("I4", "icvp-slope's mean AUC difference against wgan-gp is smaller than icvp's",
-                           ("icvp-slope", "icvp", "wgan-gp")))
+    closer_than_icvp("I4", "icvp-slope")
     # P-MNIST-2, the competing explanation
     verdict("C1", "icvp-slope is not faster than icvp (P-MNIST-2; the opposite of I3)", "icvp-slope vs icvp",
             ("icvp-slope", "icvp"), lambda a: not (a["high"] is not None and a["high"] < 0))
-    if all(len(stored[m]) >= wanted[m] for m in ("icvp-gamma0.5", "icvp", "wgan-gp")):
-        g, i = _paired(summary, "icvp-gamma0.5 vs wgan-gp"), _paired(summary, "icvp vs wgan-gp")
-        out.append({"id": "C2", "claim": "icvp-gamma0.5's mean AUC difference against wgan-gp is smaller than icvp's",
-                    "outcome": "held" if g["mean"] < i["mean"] else "failed",
-                    "evidence": f"icvp-gamma0.5 {g['mean']:+.4g} vs icvp {i['mean']:+.4g}"})
-    else:
-        out.append(pending("C2", "icvp-gamma0.5's mean AUC difference against wgan-gp is smaller than icvp's",
-                           ("icvp-gamma0.5", "icvp", "wgan-gp")))
+    closer_than_icvp("C2", "icvp-gamma0.5")
     high, ref = ("icvp-gamma0.5", "icvp-lmin1"), ("icvp-refmean", "icvp-refdecay")
     if all(len(stored[m]) >= wanted[m] for m in (*high, *ref, "wgan-gp")):
         means = {m: _paired(summary, f"{m} vs wgan-gp")["mean"] for m in (*high, *ref)}
