@@ -373,6 +373,9 @@ def test_exercises_have_expectations_and_collapsed_solutions(prefix):
     assert any(c.cell_type == "code" for c in solutions), f"{prefix}: no solution that runs"
     for c in solutions:  # folded in JupyterLab; the offline template folds them in the HTML (test_report_cells.py)
         assert c.metadata.get("jupyter", {}).get("source_hidden") is True, prefix
+    for c in nb.cells:  # no answer given away outside a folded solution
+        if "solution" not in c.metadata.get("tags", []):
+            assert "*Answer:*" not in c.source and "**Solution" not in c.source, prefix
 
 
 def test_the_course_has_a_derivation_and_an_implementation_exercise():
