@@ -420,7 +420,7 @@ def tips_conclusion(res: dict, iters: int) -> str:
         if v["verdict"] != "holds":
             continue
         own = [f"'{w['claim']}': {w['verdict']}" for w in t["verdicts"] if not w.get("instead")]
-        weak.append(f"'{v['claim']}' for the tip '{t['tip']}' ({v['instead']}"
+        weak.append(f"'{v['claim']}', standing in for '{t['tip']}' ({v['instead']}"
                     + (f"; the tip as stated, {', '.join(own)}" if own else "") + ")")
     if weak:
         text += " Stand-ins that hold, which do not establish their tip: " + "; ".join(weak) + "."

@@ -563,10 +563,10 @@ def test_tips_are_judged_as_stated_or_say_what_was_tested_instead():
     text = tuning.tips_conclusion({"tips": [lr, bn]}, 40)
     assert "1 of them test their tip as stated; 2 test a stand-in" in text
     assert "No tip holds as stated at this budget." in text and "holds for" not in text
-    assert ("Stand-ins that hold, which do not establish their tip: 'the learning rate changes the final W1' for the "
-            "tip 'The learning rate is the most important hyperparameter.' (any factor may change it; the tip as "
-            "stated, 'it matters more than any other tested factor': inconclusive)") in text
-    assert "'a batch-normalised generator beats one without' for the tip 'Batch normalisation stabilises " \
+    assert ("Stand-ins that hold, which do not establish their tip: 'the learning rate changes the final W1', "
+            "standing in for 'The learning rate is the most important hyperparameter.' (any factor may change it; "
+            "the tip as stated, 'it matters more than any other tested factor': inconclusive)") in text
+    assert "'a batch-normalised generator beats one without', standing in for 'Batch normalisation stabilises " \
            "training.' (stability is not measured: a lower final FID is tested instead)" in text
 
 
