@@ -277,10 +277,11 @@ def test_evaluate_image_keys_seed_and_global_rng(mnist, classifier):
     assert torch.equal(torch_state, torch.get_rng_state())
     assert np.array_equal(np_state[1], np.random.get_state()[1])
     assert g.training  # mode restored
-    assert set(out) == {"fid", "kl_modes", "modes", "swd", "swd_32", "swd_16"}
+    assert set(out) == {"fid", "kl_modes", "modes", "swd", "swd_32", "swd_16", "ruler"}
+    assert out.pop("ruler") == classifier.meta["fingerprint"]  # which ruler measured the classifier metrics
     assert all(np.isfinite(v) for v in out.values())
     again = M.evaluate(g, mnist, ["fid", "swd"], n=300, seed=3)
-    assert again == {k: out[k] for k in ("fid", "swd", "swd_32", "swd_16")}
+    assert again == {**{k: out[k] for k in ("fid", "swd", "swd_32", "swd_16")}, "ruler": classifier.meta["fingerprint"]}
 
 
 def test_evaluate_toy_w1_and_global_rng():
