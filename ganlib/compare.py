@@ -397,10 +397,15 @@ def reach_pairs(xs: list, ys: list, budget: int, grid=None, a: str = "icvp", b: 
     first_a = sum(1 for x, y in pairs if x is not None and (y is None or x < y))
     first_b = sum(1 for x, y in pairs if y is not None and (x is None or y < x))
     neither = sum(1 for x, y in pairs if x is None and y is None)
+    counts = [(f"{a_name} reached the threshold first", first_a, ""), (f"{b_name} first", first_b, ""),
+              ("both at the same evaluation", len(tied), f" ({grid_note})" if tied else ""),
+              ("neither reached it", neither, "")]
+    said = [c for c in counts if c[1]]  # a category with no pair is not listed
+    which = (f"{said[0][0]} in all {n}{said[0][2]}" if len(said) == 1 else
+             ", ".join(f"{what} in {k}{note}" for what, k, note in said))
     return {"outcome": "censored", "censored": len(censored), "n": n, "tied": len(tied),
-            "text": (f"censored at {budget} iterations in {len(censored)} of {n} pairs: {a_name} reached the "
-                     f"threshold first in {first_a}, {b_name} in {first_b}, both at the same evaluation in "
-                     f"{len(tied)}" + (f" ({grid_note})" if tied else "") + f", neither in {neither}")}
+            "first": {a_name: first_a, b_name: first_b}, "neither": neither,
+            "text": f"censored at {budget} iterations in {len(censored)} of {n} pairs: {which}"}
 
 
 def seeds_of(methods, seeds) -> dict:
@@ -616,7 +621,7 @@ def family_table(summaries: dict, alpha: float = ALPHA) -> dict:
 def _fmt(mean, sd, n=None, total=None):
     if mean is None:
         return "n/a"
-    s = f"{mean:.4g} ± {sd:.2g}"
+    s = f"{mean:.4g} (one seed: no spread)" if sd is None or n == 1 else f"{mean:.4g} ± {sd:.2g}"
     return s + (f" ({n}/{total})" if total is not None and n != total else "")
 
 
@@ -660,7 +665,7 @@ def summary_markdown(r: dict) -> str:
               "|---|" + "---|" * len(points)]
     for m in methods:
         curve = {int(k): v for k, v in r["per_method"][m]["curve"].items()}
-        lines.append(f"| {m} | " + " | ".join(_fmt(curve[p]["mean"], curve[p]["sd"]) if p in curve else "n/a"
+        lines.append(f"| {m} | " + " | ".join(_fmt(curve[p]["mean"], curve[p]["sd"], curve[p]["n"]) if p in curve else "n/a"
                                             for p in points) + " |")
     if r.get("paired"):
         lines += ["", f"**Verdicts (paired by seed; {r['sign']}), for this data set and budget of {r['iters']} "

@@ -65,8 +65,8 @@ def test_a_resolved_difference_smaller_than_the_margin_says_so():
 def test_reach_pairs_never_turns_a_censored_run_into_a_number():
     r = C.reach_pairs([100, 200, None, 50], [300, None, None, 50], budget=1000)
     assert r["outcome"] == "censored" and r["censored"] == 2
-    assert ("icvp reached the threshold first in 2, the baseline in 0, both at the same evaluation in 1 (not "
-            "resolved by the evaluation grid), neither in 1") in r["text"]
+    assert ("icvp reached the threshold first in 2, both at the same evaluation in 1 (not "
+            "resolved by the evaluation grid), neither reached it in 1") in r["text"]  # no "baseline in 0"
     full = C.reach_pairs([100, 200, 150], [300, 420, 380], budget=1000)
     assert full["outcome"] == "lower" and full["delta"] == pytest.approx(50)
 
@@ -484,5 +484,18 @@ def test_one_censored_pair_is_counted_with_the_ties_named():
     r = C.reach_pairs([120, 140, 160, 100, None], [140, 160, 160, 120, 160], 200, grid=GRID, a="icvp", b="wgan-gp")
     assert r["outcome"] == "censored" and r["censored"] == 1
     assert r["text"] == ("censored at 200 iterations in 1 of 5 pairs: icvp reached the threshold first in 3, wgan-gp "
-                         "in 1, both at the same evaluation in 1 (not resolved by the evaluation grid, every 20 "
-                         "iterations), neither in 0")
+                         "first in 1, both at the same evaluation in 1 (not resolved by the evaluation grid, every 20 "
+                         "iterations)")
+
+
+def test_censored_pairs_name_only_the_categories_that_hold_pairs():
+    """'icvp first in 3, the baseline in 0, both ... in 0, neither in 0' reads badly: zero counts are left out, and a
+    category holding every pair says so."""
+    r = C.reach_pairs([100, 120, 150], [None, None, None], 200, grid=[0, 100, 200], a="icvp", b="wgan")
+    assert r["text"] == "censored at 200 iterations in 3 of 3 pairs: icvp reached the threshold first in all 3"
+    assert " in 0" not in r["text"]
+
+
+def test_one_seed_has_no_spread_rather_than_plus_minus_zero():
+    assert C._fmt(*C._mean_sd([0.5])) == "0.5 (one seed: no spread)"
+    assert C._fmt(*C._mean_sd([0.5, 0.7])).startswith("0.6 ± ")
