@@ -343,7 +343,7 @@ def test_exercise_schedule_outcomes():
 # -- the notebooks ---------------------------------------------------------------------------------
 
 TEACHING = ["00", "01", "02", "03", "07"]
-WITH_EXERCISES = ["01", "02", "03", "04", "05", "07", "08"]  # 06 and 09: their own authors
+WITH_EXERCISES = ["01", "02", "03", "04", "05", "06", "07", "08", "09", "10"]
 
 
 def _nb(prefix):
