@@ -183,6 +183,27 @@ def judge_predictions(folder, summary: dict, iters: int = 2000, pending_ok: bool
     verdict("C1", "icvp-slope is not faster than icvp (P-MNIST-2; the opposite of I3)", "icvp-slope vs icvp",
             ("icvp-slope", "icvp"), lambda a: not (a["high"] is not None and a["high"] < 0))
     closer_than_icvp("C2", "icvp-gamma0.5")
+    # P-MNIST-3: where the critic is unconstrained
+    peak = lambda m, s: window_value(folder, m, s, "grad_fake_median", 200, iters // 2, "probe.jsonl", how=np.max)  # noqa: E731
+    if all(len(stored[m]) >= 5 for m in ("icvp-eps", "wgan-gp")):
+        e, w = [peak("icvp-eps", s) for s in range(5)], [peak("wgan-gp", s) for s in range(5)]
+        ok = sum(v > 3 for v in e) >= 4 and all(v < 2 for v in w)
+        out.append({"id": "D1", "claim": "icvp-eps's critic is steep at the generated samples (peak median norm above 3 "
+                    "in 4 of 5 seeds, iterations 200-1000), wgan-gp's is not (below 2 in all 5)",
+                    "outcome": "held" if ok else "failed",
+                    "evidence": f"icvp-eps {', '.join(f'{v:.2f}' for v in e)}; wgan-gp {', '.join(f'{v:.2f}' for v in w)}"})
+    else:
+        out.append(pending("D1", "icvp-eps's critic is steep at the generated samples, wgan-gp's is not",
+                           ("icvp-eps", "wgan-gp")))
+    if len(stored["icvp-lambda"]) >= 5:
+        v = [peak("icvp-lambda", s) for s in range(5)]
+        out.append({"id": "D2", "claim": "icvp-lambda's critic is not steep at the generated samples (peak median "
+                    "norm below 3 in 4 of 5 seeds)", "outcome": "held" if sum(x < 3 for x in v) >= 4 else "failed",
+                    "evidence": ", ".join(f"{x:.2f}" for x in v)})
+    else:
+        out.append(pending("D2", "icvp-lambda's critic is not steep at the generated samples", ("icvp-lambda",)))
+    verdict("D3", "icvp-eps is slower than wgan-gp", "icvp-eps vs wgan-gp", ("icvp-eps", "wgan-gp"),
+            lambda a: a["low"] is not None and a["low"] > 0)
     high, ref = ("icvp-gamma0.5", "icvp-lmin1"), ("icvp-refmean", "icvp-refdecay")
     if all(len(stored[m]) >= wanted[m] for m in (*high, *ref, "wgan-gp")):
         means = {m: _paired(summary, f"{m} vs wgan-gp")["mean"] for m in (*high, *ref)}
