@@ -135,6 +135,7 @@ NOTEBOOK_LINES = {
     "08": "the tuning tips of the seed articles, each tested on paired seeds",
     "09": "the claim at a budget that can answer: paired verdicts on MNIST, CelebA and 8 Gaussians",
     "10": "why ICVP is slower than WGAN-GP on MNIST: the critic's traces, predictions, readings",
+    "11": "ICVP among its relatives: WGAN-LP, DRAGAN, R1, zero-GP and an adaptive lambda, placed on the same data",
 }
 KEY_FIGURES = (("long_paired_verdicts",), ("long_mnist_curves", "long_mnist-unpinned_curves"), ("long_toy_budget",))
 

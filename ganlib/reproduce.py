@@ -53,7 +53,7 @@ PROFILES = {
         study="long", study_trains=False,
     ),
     "long": dict(  # the evidence study (ganlib.study): about 2.5 h on 2 cores, resumable, results committed
-        workers=2, study="long", study_trains=True, notebooks=["09", "10"],
+        workers=2, study="long", study_trains=True, notebooks=["09", "10", "11"],
     ),
 }
 

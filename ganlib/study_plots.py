@@ -66,8 +66,9 @@ def paired_figure(summaries: dict):
     the practical margin +-delta (shaded).  Left of 0: icvp faster."""
     import matplotlib.pyplot as plt
 
-    rows = [(name, comp, v["auc"], r["delta"]) for name, r in summaries.items() for comp, v in r["paired"].items()]
-    fig, axes = plt.subplots(len(rows), 1, figsize=(6.5, 0.9 + 0.75 * len(rows)), squeeze=False)
+    rows = [(name, comp, v["auc"], r["delta"]) for name, r in summaries.items() for comp, v in r["paired"].items()
+            if v["auc"]["n"]]  # a comparison with no complete pair yet has nothing to draw
+    fig, axes = plt.subplots(max(len(rows), 1), 1, figsize=(6.5, 0.9 + 0.75 * len(rows)), squeeze=False)
     for ax, (name, comp, v, delta) in zip(axes[:, 0], rows):
         d = [x for x in v["diffs"] if x is not None]
         ax.axvspan(-delta, delta, color="tab:green", alpha=0.15, lw=0)
@@ -82,8 +83,41 @@ def paired_figure(summaries: dict):
         ax.set_title(verdict, fontsize=8, loc="right")
         lim = max([abs(x) for x in d] + [abs(v["low"] or 0), abs(v["high"] or 0), delta]) * 1.15 or 1.0
         ax.set_xlim(-lim, lim)
-    axes[-1, 0].set_xlabel("difference of the area under the metric curve (icvp minus baseline; "
-                           "negative = icvp faster)", fontsize=8)
+    axes[-1, 0].set_xlabel("difference of the area under the metric curve (first minus second; "
+                           "negative = the first faster)", fontsize=8)
+    return fig
+
+
+def placement_figure(summaries: dict, parts, baseline: str = "wgan-gp", methods=None):
+    """Every method against ``baseline``, one panel per part: the mean paired AUC difference with its 95% interval
+    (a dot alone where there is no interval yet), the practical margin shaded; methods with no complete pair are
+    named as pending.  Left of 0: faster than the baseline."""
+    import matplotlib.pyplot as plt
+
+    parts = [p for p in parts if p in summaries]
+    fig, axes = plt.subplots(1, max(len(parts), 1), figsize=(5.6 * max(len(parts), 1), 4.2), squeeze=False)
+    for ax, name in zip(axes[0], parts):
+        r = summaries[name]
+        rows = [(comp.split(" vs ")[0], v["auc"]) for comp, v in r["paired"].items()
+                if comp.endswith(f" vs {baseline}") and (methods is None or comp.split(" vs ")[0] in methods)]
+        done = [(m, a) for m, a in rows if a["n"]]
+        pending = [m for m, a in rows if not a["n"]]
+        ax.axvspan(-r["delta"], r["delta"], color="tab:green", alpha=0.15, lw=0)
+        ax.axvline(0, color="k", lw=0.8)
+        for y, (m, a) in enumerate(done):
+            colour = COLOURS.get(m, "k")
+            if a["low"] is not None:
+                ax.errorbar([a["mean"]], [y], xerr=[[a["mean"] - a["low"]], [a["high"] - a["mean"]]], fmt="o",
+                            color=colour, capsize=3)
+            else:
+                ax.plot([a["mean"]], [y], "o", mfc="none", color=colour)
+        ax.set_yticks(range(len(done)))
+        ax.set_yticklabels([f"{m} ({a['n']} pairs)" for m, a in done], fontsize=8)
+        ax.set_title(f"{name}: {r['metric']} AUC, method minus {baseline}", fontsize=9)
+        ax.set_xlabel(f"negative = faster than {baseline}", fontsize=8)
+        if pending:
+            ax.text(0.01, 0.01, "pending: " + ", ".join(pending), transform=ax.transAxes, fontsize=7, va="bottom",
+                    wrap=True)
     return fig
 
 

@@ -989,3 +989,4 @@ def batch_dependence(critic, n=64, seed=0) -> float:
     other[1:] = other[1:] * 3.0 + 2.0
     norms = [float(M.gradient_norm(lambda z: critic(z).squeeze(-1), batch)[0].detach()) for batch in (x, other)]
     return abs(norms[0] - norms[1])
+

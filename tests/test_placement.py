@@ -1,0 +1,35 @@
+"""ganlib.placement: where every method stands against wgan-gp (notebook 11), said from the paired verdicts."""
+
+from __future__ import annotations
+
+from ganlib import placement
+
+
+def _part(verdicts: dict, pending=()):
+    paired = {}
+    for m, (mean, low, high, word) in verdicts.items():
+        paired[f"{m} vs wgan-gp"] = {"auc": {"n": 5, "mean": mean, "low": low, "high": high, "text": f"{word} (x)"}}
+    for m in pending:
+        paired[f"{m} vs wgan-gp"] = {"auc": {"n": 0, "mean": None, "low": None, "high": None, "text": "inconclusive"}}
+    return {"metric": "w1", "paired": paired}
+
+
+def test_recommends_only_a_method_shown_faster_and_names_the_pending():
+    s = {"toy": _part({"icvp": (-0.8, -1.0, -0.6, "faster"), "wgan-lp": (-0.1, -0.3, 0.1, "inconclusive")},
+                      pending=("r1",))}
+    text = placement.placement_conclusion(s, ["toy"])
+    assert "fastest first: icvp -0.8" in text and "Prefer icvp here" in text
+    assert "Pending (no complete pair yet): r1." in text and "icvp is faster than wgan-gp, 1 of the 2" in text
+
+
+def test_no_method_faster_keeps_the_baseline():
+    s = {"mnist": _part({"icvp": (92.0, 29.0, 155.0, "slower"), "agp": (-5.0, -20.0, 10.0, "inconclusive")})}
+    text = placement.placement_conclusion(s, ["mnist"])
+    assert "icvp is slower than wgan-gp, 2 of the 2" in text
+    assert "No method is shown faster than wgan-gp here: wgan-gp, the simplest, remains the choice." in text
+
+
+def test_a_part_with_nothing_stored_says_so():
+    s = {"celeba": _part({}, pending=("icvp",))}
+    assert placement.placement_conclusion(s, ["celeba"]) == (
+        "celeba: no method has a complete comparison with wgan-gp yet (pending: icvp).")
