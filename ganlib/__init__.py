@@ -1,5 +1,9 @@
 """ganlib: WGAN, WGAN-GP and the paper's ICVP method (iterative cost, variable parameter), small enough to read.
 
+Two layers, a contract checked by import-linter (pyproject.toml): the GAN library (config, data, models,
+methods, relatives, train, metrics, threads, provenance, samples, schedules) imports nothing from the reproduction
+harness and the notebooks' support (the rest), and no two modules import each other in a circle.
+
 Modules, in the order data flows through them:
 
 - :mod:`ganlib.config`   a run's plain values, with help texts and validation;
@@ -19,7 +23,12 @@ Modules, in the order data flows through them:
 - :mod:`ganlib.tuning`   the tuning study: the seed articles' tips and the sensitivity verdicts (notebook 08);
 - :mod:`ganlib.reproduce` the papermill runner and its profiles; :mod:`ganlib.reports` offline HTML and index;
 - :mod:`ganlib.provenance` how each figure and report was made (hardware, versions, commit);
+- :mod:`ganlib.samples`  sample grids as PNG files (the trainer's, without matplotlib);
+- :mod:`ganlib.schedules` the rule run over a whole distance trace (figures, teaching, the explorer);
+- :mod:`ganlib.mechanism` why icvp is slower on MNIST (notebook 10); :mod:`ganlib.placement` its relatives (11);
 - :mod:`ganlib.cli`      the ``ganlib`` command.
 """
 
 __version__ = "0.1.0"
+
+from . import relatives  # noqa: E402,F401  (registers the relatives' builders with ganlib.methods.make_method)

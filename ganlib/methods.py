@@ -338,6 +338,11 @@ class Method:
         self.last_norm = state.get("last_norm")
 
 
+# The relatives' builders: ganlib.relatives adds them when it is imported (ganlib/__init__.py imports it), so that
+# make_method knows every name of METHODS while this module, the paper's logic, imports none of its relatives.
+RELATIVE_BUILDERS: dict = {}
+
+
 def make_method(
     name: str,
     lambda_max: float = 10.0,
@@ -368,9 +373,7 @@ def make_method(
     if lambda_max < 0 or lambda_min < 0:
         raise ValueError(f"lambda must be >= 0; got lambda_max={lambda_max}, lambda_min={lambda_min}")
     if name in RELATIVES:
-        from .relatives import make_relative  # imported here: ganlib.relatives builds on this module
-
-        return make_relative(name, lambda_max)
+        return RELATIVE_BUILDERS[name](lambda_max)
     if lambda_min > lambda_max:
         raise ValueError(f"lambda_min ({lambda_min}) must not exceed lambda_max ({lambda_max})")
     check_choice("interpolation for icvp", interpolation, ("deterministic", "band"))

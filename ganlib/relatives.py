@@ -31,11 +31,13 @@ stay paired by seed; ``wgan-lp``, ``zero-gp`` and ``agp`` draw exactly what ``wg
 
 from __future__ import annotations
 
+import functools
 import math
 
 import torch
 
 from .methods import (
+    RELATIVE_BUILDERS,
     RELATIVES,
     Method,
     _number,
@@ -357,3 +359,7 @@ def make_relative(name: str, lambda_max: float = 10.0) -> Relative:
     """One of :data:`ganlib.methods.RELATIVES` with penalty weight (agp: starting lambda) ``lambda_max``."""
     check_choice("method", name, RELATIVES)
     return CLASSES[name](name, lambda_max)
+
+
+for _name in RELATIVES:  # make ganlib.methods.make_method build them (see RELATIVE_BUILDERS there)
+    RELATIVE_BUILDERS[_name] = functools.partial(make_relative, _name)

@@ -30,6 +30,18 @@ MATHJAX = "mathjax-3.2.2/tex-svg.js"  # self-contained (fonts inside): no furthe
 STATIC_DIR = "_static"  # beside the reports
 
 
+SKIPPED = "skipped: "  # a notebook's status when its data set is absent (ganlib.data.DataMissing)
+
+
+def outcome(err) -> str:
+    """A notebook's status word from its error text: ``ok``, ``skipped`` (data absent) or ``FAILED``."""
+    return "ok" if err is None else "skipped" if err.startswith(SKIPPED) else "FAILED"
+
+
+def status_text(err) -> str:
+    return "ok" if err is None else err if err.startswith(SKIPPED) else "FAILED: " + err
+
+
 def copy_static(reports_dir) -> Path:
     """Copy the pinned renderer and MathJax to ``reports_dir/_static`` (files already equal are kept)."""
     dest = Path(reports_dir) / STATIC_DIR
@@ -182,8 +194,6 @@ def write_index(reports_dir, figures_dir, status: dict | None = None, profile: s
     Links are relative, so the folder can be copied or opened offline.  ``status`` (notebook name to
     ``None`` or error text, as :func:`ganlib.reproduce.reproduce` returns) marks failed notebooks.
     """
-    from .reproduce import outcome, status_text
-
     reports, figures = Path(reports_dir), Path(figures_dir)
     esc = html.escape
     rel = lambda p: Path(os.path.relpath(p, reports)).as_posix()  # noqa: E731

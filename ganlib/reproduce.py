@@ -106,16 +106,8 @@ def first_available(*names, **kw):
     raise DataMissing(errors[0])
 
 
-SKIPPED = "skipped: "  # a notebook's status when its data set is absent (ganlib.data.DataMissing)
-
-
-def outcome(err) -> str:
-    """A notebook's status word from its error text: ``ok``, ``skipped`` (data absent) or ``FAILED``."""
-    return "ok" if err is None else "skipped" if err.startswith(SKIPPED) else "FAILED"
-
-
-def status_text(err) -> str:
-    return "ok" if err is None else err if err.startswith(SKIPPED) else "FAILED: " + err
+# A notebook's status (ok, skipped, FAILED) is defined beside the index that shows it (ganlib.reports).
+from .reports import SKIPPED, outcome, status_text  # noqa: E402,F401
 
 
 def comparison_label(folder) -> str | None:

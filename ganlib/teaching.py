@@ -553,7 +553,7 @@ def exercise_schedule(ws, n_critic=5, lambda_max=0.1, warmups=(0, 100, 500), gam
     ``warmup``: the reference ``d_ref`` it leads to, the lowest and the final ``r_t``; ``gamma``: the mean ``lambda_t / lambda_max``;
     ``beta``: how noisy ``r_t`` is (sd of its step-to-step changes) and when it first falls below 0.5.
     """
-    from .widgets import schedule_traces
+    from .schedules import schedule_traces
 
     out = {"warmup": [], "gamma": [], "beta": []}
     for w in warmups:

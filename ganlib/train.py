@@ -392,7 +392,7 @@ def train(cfg: Config, out=None, resume: bool = False, callback=None, data=None)
     """
     from tqdm.auto import tqdm
 
-    from .plots import save_samples
+    from .samples import save_samples
 
     out = Path(out) if out is not None else None
     ckpt_path = out / "checkpoint.pt" if out else None
@@ -458,8 +458,7 @@ def train(cfg: Config, out=None, resume: bool = False, callback=None, data=None)
                 log_f.write(json.dumps(row) + "\n")
             bar.update(1)
             if out and (run.it in cfg.sample_at or run.it == cfg.iters):
-                save_samples(out / "samples" / f"iter_{run.it:06d}.png", run.generate(),
-                             title=f"{cfg.method}, iteration {run.it}")
+                save_samples(out / "samples" / f"iter_{run.it:06d}.png", run.generate())
             if run.it in cfg.eval_at:
                 record_metrics()
             record_probe()
