@@ -113,10 +113,10 @@ def judge_predictions(folder, summary: dict, iters: int = 2000, pending_ok: bool
     outcome ``held``, ``failed`` or ``pending`` (the evidence then names what the store lacks).  ``summary`` is the
     part's :func:`ganlib.compare.summarise` result (its paired AUC verdicts)."""
     out = []
-    labels = ("wgan-gp", "icvp", "icvp-eps", "icvp-lambda", "icvp-slope", "icvp-gamma0.5", "icvp-lmin1",
+    labels = ("wgan-gp", "icvp", "icvp-eps", "icvp-lambda", "icvp-slope", "icvp-band", "icvp-gamma0.5", "icvp-lmin1",
               "icvp-refmean", "icvp-refdecay")
     stored = {m: seeds_stored(folder, m, iters) for m in labels}
-    wanted = {m: 3 if m in labels[5:] else 5 for m in labels}  # the readings are screened at 3 seeds
+    wanted = {m: 3 if m in labels[6:] else 5 for m in labels}  # the readings are screened at 3 seeds
 
     def pending(pid, claim, need):
         lack = [f"{m} ({wanted[m] - len(stored[m])} of {wanted[m]} seeds missing)" for m in need
@@ -204,6 +204,8 @@ def judge_predictions(folder, summary: dict, iters: int = 2000, pending_ok: bool
         out.append(pending("D2", "icvp-lambda's critic is not steep at the generated samples", ("icvp-lambda",)))
     verdict("D3", "icvp-eps is slower than wgan-gp", "icvp-eps vs wgan-gp", ("icvp-eps", "wgan-gp"),
             lambda a: a["low"] is not None and a["low"] > 0)
+    verdict("D4", "icvp-band is faster than icvp (the intervention of P-MNIST-3)", "icvp-band vs icvp",
+            ("icvp-band", "icvp"), lambda a: a["high"] is not None and a["high"] < 0)
     high, ref = ("icvp-gamma0.5", "icvp-lmin1"), ("icvp-refmean", "icvp-refdecay")
     if all(len(stored[m]) >= wanted[m] for m in (*high, *ref, "wgan-gp")):
         means = {m: _paired(summary, f"{m} vs wgan-gp")["mean"] for m in (*high, *ref)}
