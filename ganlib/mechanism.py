@@ -220,19 +220,20 @@ def judge_predictions(folder, summary: dict, iters: int = 2000, pending_ok: bool
 
 
 def readings_table(summary: dict, readings, baseline: str = "wgan-gp") -> list[dict]:
-    """One row per reading of section 2 (and icvp itself): its paired AUC verdict against ``baseline`` (mean
-    difference, 95% interval, verdict, pairs), or ``not yet in the store``."""
+    """One row per reading of section 2 (and icvp itself), every row with the same keys: its paired AUC verdict
+    against ``baseline`` (pairs, mean difference, 95% interval, verdict), or ``not yet in the store``."""
     from .compare import verdict_word
 
     rows = []
     for label in ("icvp", *readings):
         a = _paired(summary, f"{label} vs {baseline}")
         if a is None or not a.get("n"):
-            rows.append({"reading": label, "pairs": 0, "verdict": "not yet in the store"})
+            rows.append({"reading": label, "pairs": 0, "mean AUC difference": None, "95% CI": None,
+                         "verdict": "not yet in the store"})
             continue
         rows.append({"reading": label, "pairs": a["n"], "mean AUC difference": a["mean"],
                      "95% CI": None if a["low"] is None else (a["low"], a["high"]),
-                     "verdict": verdict_word(a["text"])})
+                     "verdict": verdict_word(a["text"]) if a["low"] is not None else "one pair: no interval yet"})
     return rows
 
 

@@ -11,6 +11,7 @@ starts over).
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import time
@@ -205,10 +206,11 @@ def reproduce(profile="quick", reports_dir=None, figures_dir=None, runs_dir=None
             except Exception as e:  # noqa: BLE001 - a rendering problem is reported, not fatal
                 log(f"  HTML rendering of {out.name} failed: {e}")
         log(f"  {status_text(status[nb.name])} ({seconds[nb.name]:.0f} s)")
-    write_summary(reports, runs, profile, status, seconds, results_root, from_results)
+    all_status, all_seconds = merge_status(reports, profile, status, seconds)
+    write_summary(reports, runs, profile, all_status, all_seconds, results_root, from_results)
     from .reports import write_index
 
-    write_index(reports, figures, status, profile)  # after every notebook: this run's figures
+    write_index(reports, figures, all_status, profile)  # after every notebook: this run's figures
     return status
 
 
@@ -250,6 +252,21 @@ def study_section(profile: str, runs: Path, results_root=None) -> list[str]:
             "Paired by seed; mean paired difference with its 95% Student-t interval; rule in `ganlib.compare.decide`.",
             *([f"Not yet in the store ({len(gone)} runs): {', '.join(gone)}.", ""] if gone else [""]),
             S.verdict_table(summaries)]
+
+
+def merge_status(reports: Path, profile: str, status: dict, seconds: dict) -> tuple[dict, dict]:
+    """The status of every notebook of the profile in ``reports/status.json``: this run's, and for notebooks this
+    run did not execute (``--only``), the last run's, so that the summary and the index keep every notebook.
+    Written atomically; a file of another profile is replaced."""
+    path = reports / "status.json"
+    old = json.loads(path.read_text()) if path.exists() else {}
+    kept = old.get("notebooks", {}) if old.get("profile") == profile else {}
+    merged = {**kept, **{name: {"error": err, "seconds": round(seconds[name], 1)} for name, err in status.items()}}
+    tmp = path.with_name(".status.json.tmp")
+    tmp.write_text(json.dumps({"profile": profile, "notebooks": dict(sorted(merged.items()))}, indent=1) + "\n")
+    os.replace(tmp, path)
+    names = sorted(merged)
+    return {n: merged[n]["error"] for n in names}, {n: merged[n]["seconds"] for n in names}
 
 
 def write_summary(reports: Path, runs: Path, profile: str, status: dict, seconds: dict, results_root=None,

@@ -50,3 +50,6 @@ def test_feedback_numbers_and_readings_table_from_the_committed_store():
     assert icvp[-1]["lambda_t"] < icvp[0]["lambda_t"] < 10.0  # the variable lambda falls
     table = MX.readings_table({}, ["icvp-band"])
     assert [r["reading"] for r in table] == ["icvp", "icvp-band"] and table[1]["verdict"] == "not yet in the store"
+    one = {"paired": {"icvp vs wgan-gp": {"auc": {"n": 1, "mean": 5.0, "low": None, "high": None, "text": "x"}}}}
+    table = MX.readings_table(one, ["icvp-band"])  # one pair stored, the reading none: the rows still align
+    assert len({tuple(r) for r in table}) == 1 and table[0]["verdict"] == "one pair: no interval yet"

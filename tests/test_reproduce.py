@@ -177,3 +177,16 @@ def test_index_marks_skipped_and_failed_notebooks_as_the_runner_does(tmp_path):
     assert "(<a href='01_a.ipynb'>notebook</a>)</li>" in text
     assert "<span>skipped: no CelebA images at X</span>" in text and "FAILED: skipped" not in text
     assert "<span class='failed'>FAILED: KeyError: boom</span>" in text
+
+
+def test_a_partial_rerun_keeps_the_other_notebooks_status(tmp_path):
+    """``--only`` reruns some notebooks; the summary and the index still list every notebook of the last run."""
+    from ganlib.reproduce import merge_status
+
+    first = merge_status(tmp_path, "quick", {"00_a.ipynb": None, "01_b.ipynb": "skipped: no data"},
+                         {"00_a.ipynb": 3.0, "01_b.ipynb": 1.0})
+    assert first[0] == {"00_a.ipynb": None, "01_b.ipynb": "skipped: no data"}
+    again, secs = merge_status(tmp_path, "quick", {"01_b.ipynb": None}, {"01_b.ipynb": 2.0})
+    assert again == {"00_a.ipynb": None, "01_b.ipynb": None} and secs == {"00_a.ipynb": 3.0, "01_b.ipynb": 2.0}
+    other, _ = merge_status(tmp_path, "smoke", {"01_b.ipynb": None}, {"01_b.ipynb": 1.0})
+    assert other == {"01_b.ipynb": None}  # another profile's statuses are not mixed in
