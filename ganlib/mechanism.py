@@ -90,7 +90,7 @@ def traces_figure(folder, labels, iters: int, probe: bool):
                 continue
             x, mean, lo, hi = t
             ax.plot(x, mean, color=COLOURS.get(label, None), ls="--" if label not in ("icvp", "wgan-gp") else "-",
-                    label=f"{label} ({len(seeds)} seeds)")
+                    label=f"{label} ({len(seeds)} seed{'' if len(seeds) == 1 else 's'})")
             ax.fill_between(x, lo, hi, color=COLOURS.get(label, None), alpha=0.15, linewidth=0)
         ax.set_title(title, fontsize=9)
         ax.set_xlabel("generator iterations", fontsize=8)

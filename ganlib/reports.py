@@ -167,12 +167,13 @@ def answer_html(results_root=None) -> str:
     rows = ["<table><tr><th>part</th><th>comparison</th><th>paired seeds</th><th>mean AUC difference "
             "(negative = the first faster)</th><th>95% interval</th><th>verdict</th><th>Holm-adjusted</th>"
             "<th>sign count</th></tr>"]
-    for r in fam["rows"]:
-        if not r["n"]:
-            continue
-        ci = f"[{num(r['low'])}, {num(r['high'])}]" if r["low"] is not None else "none"
+    decided = [r for r in fam["rows"] if r["n"] and r["low"] is not None]
+    early = [r for r in fam["rows"] if r["n"] and r["low"] is None]  # one pair so far: no interval, no verdict
+    for r in decided + early:
+        ci = f"[{num(r['low'])}, {num(r['high'])}]" if r["low"] is not None else "none yet"
+        raw, holm = (r["raw"], r["holm"]) if r["low"] is not None else ("one pair: no verdict yet", "")
         rows.append(f"<tr><td>{esc(r['part'])}</td><td>{esc(r['comparison'])}</td><td>{r['n']}</td>"
-                    f"<td>{num(r['mean'])}</td><td>{ci}</td><td>{esc(r['raw'])}</td><td>{esc(r['holm'])}</td>"
+                    f"<td>{num(r['mean'])}</td><td>{ci}</td><td>{esc(raw)}</td><td>{esc(holm)}</td>"
                     f"<td>{esc(r['signs'])}</td></tr>")
     for part, r in summaries.items():
         if (r.get("part") or {}).get("archived"):

@@ -32,10 +32,12 @@ def mean_band(curve: dict, confidence: float = 0.95):
 def curves(ax, result: dict, methods=None, metric_label=None, logy=False):
     """Mean metric over seeds with its 95% band, one line per method."""
     for m in methods or result["methods"]:
-        x, mean, lo, hi = mean_band(result["per_method"][m]["curve"])
         n = max((v["n"] for v in result["per_method"][m]["curve"].values()), default=0)  # runs stored
+        if not n:
+            continue  # nothing stored yet: no line, no legend entry
+        x, mean, lo, hi = mean_band(result["per_method"][m]["curve"])
         style = "--" if m in ("icvp-eps", "icvp-lambda") else "-"
-        ax.plot(x, mean, style, color=COLOURS.get(m), label=f"{m} ({n} seeds)")
+        ax.plot(x, mean, style, color=COLOURS.get(m), label=f"{m} ({n} seed{'' if n == 1 else 's'})")
         ax.fill_between(x, lo, hi, color=COLOURS.get(m), alpha=0.18, linewidth=0)
     ax.set_xlabel("generator iterations")
     ax.set_ylabel(metric_label or result["metric"])
