@@ -36,7 +36,6 @@ from .methods import METHODS, check_choice
 from .provenance import environment
 from .train import read_jsonl, train, write_json
 
-LOWER_IS_BETTER = True  # every metric of ganlib.metrics is a distance
 
 
 def eval_points(iters: int, n: int = 10) -> list[int]:

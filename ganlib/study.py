@@ -452,7 +452,7 @@ def _mean_at(result: dict, method: str, it: int):
     return None if v is None else v["mean"]
 
 
-def budget_conclusions(summaries: dict, parts, mark: int = 80, a: str = "icvp", b: str = "wgan-gp") -> list[str]:
+def budget_conclusions(summaries: dict, parts, mark: int, a: str = "icvp", b: str = "wgan-gp") -> list[str]:
     """Which method was ahead at iteration ``mark`` and at the end of the budget, from the mean curves."""
     out = []
     for name in parts:

@@ -46,7 +46,7 @@ def curves(ax, result: dict, methods=None, metric_label=None, logy=False):
     ax.legend(fontsize=7)
 
 
-def budget_figure(summaries: dict, parts=("toy-lambda10", "toy-lambda0.1"), mark: int | None = 80):
+def budget_figure(summaries: dict, parts=("toy-lambda10", "toy-lambda0.1"), mark: int | None = None):
     """The budget dependence: exact W1 against generator iterations, with a short study's budget marked."""
     import matplotlib.pyplot as plt
 

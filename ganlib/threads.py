@@ -296,13 +296,3 @@ def leave() -> None:
         _process["depth"] -= 1
         if _process["depth"] == 0:
             _unregister()
-
-
-@contextmanager
-def training():
-    """``with training():`` = :func:`join` ... :func:`leave` (for code that steps a ``Run`` itself)."""
-    join()
-    try:
-        yield
-    finally:
-        leave()
