@@ -23,9 +23,10 @@ TRACE_FILE = "w_t_8gaussians_icvp.json"  # in ganlib/traces/
 
 
 def schedule_traces(ws, kind="distance", lambda_max=0.1, lambda_min=0.0, gamma=1.0, beta=0.9, warmup=100,
-                    interpolation="deterministic", total=None) -> dict:
+                    interpolation="deterministic", total=None, reference="max", ref_decay=0.999) -> dict:
     """Run the rule of METHOD.md section 2 (steps 2-5) over the distance trace ``ws``.
 
+    ``reference`` is step 3's reading (``max``, ``warmup-mean``, ``decaying-max`` with ``ref_decay``).
     ``kind`` is the lambda schedule (one of :data:`ganlib.methods.LAMBDA_SCHEDULES`); ``total`` is
     the length over which the time-based ones decay (default: the length of ``ws``).  Returns numpy
     arrays, one value per critic step: ``t, w_t, d_t, d_ref`` (NaN during warm-up), ``r_t, eps_t,
@@ -40,7 +41,7 @@ def schedule_traces(ws, kind="distance", lambda_max=0.1, lambda_min=0.0, gamma=1
     if lambda_min > lambda_max:
         raise ValueError(f"lambda_min ({lambda_min}) must not exceed lambda_max ({lambda_max})")
     lam = make_lambda_schedule(kind, lambda_max, lambda_min, gamma, total=len(ws) if total is None else total)
-    steps = ICVPSchedule(interpolation, lam, beta=beta, warmup=warmup).run(ws)
+    steps = ICVPSchedule(interpolation, lam, beta=beta, warmup=warmup, reference=reference, ref_decay=ref_decay).run(ws)
     out = {k: np.array([getattr(s, k) for s in steps], dtype=float)
            for k in ("t", "w_t", "d_t", "d_ref", "r_t", "eps_t", "lambda_t")}
     r = out["r_t"]

@@ -36,7 +36,7 @@ from unittest import mock
 import numpy as np
 import torch
 
-from .methods import LAMBDA_SCHEDULES, RELATIVES, ICVPSchedule, make_lambda_schedule
+from .methods import LAMBDA_SCHEDULES, REFERENCES, RELATIVES, ICVPSchedule, make_lambda_schedule
 from .metrics import w1_exact
 
 SYNTHETIC = "synthetic: exponential decay + noise"
@@ -160,6 +160,8 @@ class LambdaExplorer:
                                style=style, layout=wide),
             "interpolation": W.ToggleButtons(options=("deterministic", "band"), value="deterministic",
                                              description="interpolation", style=style),
+            "reference": W.Dropdown(options=REFERENCES, value="max", description="reference d_ref", style=style,
+                                    layout=W.Layout(width="260px")),
             "lambda_max": slider(W.FloatLogSlider, "lambda_max", value=0.1, base=10, min=-3, max=2, step=0.05,
                                  readout_format=".3g"),
             "lambda_min": slider(W.FloatSlider, "lambda_min", value=0.0, min=0.0, max=0.1, step=0.001,
@@ -251,7 +253,7 @@ class LambdaExplorer:
         """The schedule parameters currently set (the keyword arguments of :func:`schedule_traces`)."""
         c = self.controls
         return {k: c[k].value for k in ("kind", "lambda_max", "lambda_min", "gamma", "beta", "warmup",
-                                        "interpolation")}
+                                        "interpolation", "reference")}
 
     @property
     def ws(self) -> np.ndarray:
@@ -355,7 +357,7 @@ class LambdaExplorer:
         c = self.controls
         rows = [
             W.HBox([c["trace"], c["noise"]]),
-            W.HBox([c["kind"], c["interpolation"]]),
+            W.HBox([c["kind"], c["interpolation"], c["reference"]]),
             self.mode_note,
             W.HBox([c["lambda_max"], c["lambda_min"], c["gamma"]]),
             W.HBox([c["beta"], c["warmup"], c["cursor"]]),
@@ -421,7 +423,8 @@ class LambdaExplorer:
         s, iters, seed = self.settings, self.iters.value, self.seed.value
         icvp = Config(**DEMO_CONFIG, method="icvp", iters=iters, seed=seed, lambda_schedule=s["kind"],
                       lambda_max=s["lambda_max"], lambda_min=s["lambda_min"], gamma=s["gamma"],
-                      ema_beta=s["beta"], warmup=s["warmup"], interpolation=s["interpolation"])
+                      ema_beta=s["beta"], warmup=s["warmup"], interpolation=s["interpolation"],
+                      reference=s["reference"])
         base = Config(**DEMO_CONFIG, method=self.controls["baseline"].value, iters=iters, seed=seed,
                       lambda_max=s["lambda_max"])
         return icvp, base

@@ -331,3 +331,19 @@ def test_train_against_a_relative_shows_agps_logged_lambda(ex):
     assert [ax.get_title() for ax in ex.train_artists["axes"][:2]][1].startswith("agp, iteration 4")
     ex.reset()
     assert ex.controls["baseline"].value == "wgan-gp"
+
+
+def test_the_explorer_offers_the_reference_readings():
+    """Step 3's readings (METHOD.md section 2) are a control of the explorer and reach the rule and the training."""
+    from ganlib.schedules import schedule_traces
+    from ganlib.widgets import LambdaExplorer
+
+    ws = [10.0] + [1.0] * 400
+    keep = schedule_traces(ws, warmup=0, beta=0.0, lambda_max=10.0)
+    forget = schedule_traces(ws, warmup=0, beta=0.0, lambda_max=10.0, reference="decaying-max", ref_decay=0.99)
+    assert keep["lambda_t"][-1] == 1.0 and forget["lambda_t"][-1] > 9.0  # the old peak forgotten: r_t back to 1
+    ex = LambdaExplorer()
+    ex.controls["reference"].value = "warmup-mean"
+    assert ex.settings["reference"] == "warmup-mean"
+    icvp, _ = ex._configs()
+    assert icvp.reference == "warmup-mean"
