@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .compare import interval, run_dir
+from .compare import run_dir
 from .train import read_jsonl
 
 
@@ -254,7 +254,3 @@ def feedback_numbers(folder, iters: int = 2000, labels=("wgan-gp", "icvp"), at=(
             rows.append(row)
     return rows
 
-
-def spread(values) -> dict:
-    """Mean and 95% interval of a list of per-seed numbers (:func:`ganlib.compare.interval`)."""
-    return interval(values)

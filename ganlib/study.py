@@ -488,6 +488,7 @@ def pairing_check(stored, iters: int = 20, work=None) -> dict:
     """
     import tempfile
 
+    from .provenance import environment
     from .train import read_jsonl, train
 
     stored = Path(stored)
@@ -515,14 +516,9 @@ def pairing_check(stored, iters: int = 20, work=None) -> dict:
         out["iteration_0_relative_difference"] = max(rel(new_eval[0][m], old0[m]) for m in free)
     info = json.loads((stored / "run.json").read_text())
     out.update(bit_for_bit=out["max_relative_difference"] == 0.0 and out.get("iteration_0_relative_difference", 0) == 0,
-               stored_on=info.get("hardware"), checked_on=environment_hardware())
+               stored_on=info.get("hardware"), checked_on=environment().get("hardware"))
     return out
 
-
-def environment_hardware() -> str:
-    from .provenance import environment
-
-    return environment().get("hardware")
 
 
 def tail_trend(result: dict, folder, method: str = "wgan-gp", frac: float = 0.2) -> dict:
