@@ -1,4 +1,4 @@
-"""Is bf16 safe?  fp32 and bf16 paired by seed, judged by the verdict rule of ganlib.compare.
+"""Is bf16 safe?  fp32 and bf16 paired by seed, judged by the verdict rule of ganlib.stats.
 
     python benchmarks/bf16_equivalence.py [--seeds 5] [--toy-iters 200] [--mnist-iters 40] [--workers 2]
                                           [--out runs/bf16_equivalence]
@@ -6,7 +6,7 @@
 Each seed trains icvp twice, in fp32 and in bf16 (``Config.precision``), from the same networks on the
 same data and noise (ganlib.train.Run's paired streams).  Per seed, the area under the metric curve
 (exact W1 on 8 Gaussians, classifier FID on MNIST) is paired, bf16 minus fp32, and judged by
-``compare.decide`` with the practical margin of ``compare.summarise`` (5% of the mean initial-to-final
+``stats.decide`` with the practical margin of ``compare.summarise`` (5% of the mean initial-to-final
 range of the metric in the fp32 runs): ``equivalent`` when the 95% interval lies inside the margin,
 ``higher`` (bf16 converges slower) or ``lower`` when it excludes 0, else ``inconclusive``.  Also
 printed: training seconds per run in each precision (the runs of one precision train ``--workers`` at a
@@ -25,6 +25,7 @@ from pathlib import Path
 import warnings
 
 from ganlib import compare
+from ganlib.stats import decide
 from ganlib.provenance import environment
 
 SIGN = "bf16 minus fp32; negative = bf16 lower"
@@ -51,9 +52,9 @@ def case(name, dataset, iters, overrides, args) -> dict:
         infos = [json.loads((compare.run_dir(folder, "icvp", s) / "run.json").read_text()) for s in range(args.seeds)]
         seconds[precision] = [i.get("seconds") for i in infos if i.get("seconds") is not None]
     fp32, bf16 = (res[p]["per_method"]["icvp"]["auc"] for p in ("fp32", "bf16"))
-    r = compare.decide([b - f if None not in (b, f) else None for b, f in zip(bf16, fp32)], res["fp32"]["delta"])
-    return {"name": name, "dataset": dataset, "iters": iters, "metric": res["fp32"]["metric"], "verdict": r,
-            "text": compare.verdict_text(r, "AUC", SIGN, WORDS), "delta_rule": res["fp32"]["delta_rule"],
+    r = decide([b - f if None not in (b, f) else None for b, f in zip(bf16, fp32)], res["fp32"]["delta"])
+    return {"name": name, "dataset": dataset, "iters": iters, "metric": res["fp32"]["metric"], "verdict": r.as_dict(),
+            "text": r.text("AUC", SIGN, WORDS), "delta_rule": res["fp32"]["delta_rule"],
             "auc": {"fp32": fp32, "bf16": bf16}, "seconds": seconds,
             "failures": {p: res[p]["per_method"]["icvp"]["failures"] for p in res}}
 

@@ -192,17 +192,16 @@ def cmd_sweep(args) -> int:
 
 def cmd_reproduce(args) -> int:
     """Exit status 0 when every notebook ran or was skipped because its data set is absent; else 1."""
-    from .reproduce import outcome, reproduce
+    from .reproduce import reproduce
 
     status = reproduce(args.profile, args.reports, args.figures, args.runs, args.data_dir, args.fresh,
                        _str_list(args.only) if args.only else None, from_results=args.from_results,
                        results_root=args.results,
                        **({"notebooks_dir": Path(args.notebooks)} if args.notebooks else {}))
-    words = {name: outcome(err) for name, err in status.items()}
-    for name, err in status.items():
-        if words[name] != "ok":
-            print(f"{name}: {err if words[name] == 'skipped' else 'FAILED: ' + err}",
-                  file=sys.stderr if words[name] == "FAILED" else sys.stdout)
+    words = {name: st.state for name, st in status.items()}
+    for name, st in status.items():
+        if st.state != "ok":
+            print(f"{name}: {st.text()}", file=sys.stderr if st.state == "FAILED" else sys.stdout)
     counts = {w: list(words.values()).count(w) for w in ("ok", "skipped", "FAILED")}
     print(f"{counts['ok']} of {len(status)} notebooks ran, {counts['skipped']} skipped (data absent), "
           f"{counts['FAILED']} failed; summary in {Path(args.reports or 'reports') / 'summary.md'}")

@@ -12,7 +12,7 @@ critic-independent metric at fixed generator iterations, then summarises per met
 Verdicts are paired by seed (seed ``s`` of every method starts from the same networks and sees the
 same data and noise, ``ganlib.train.Run``).  A comparison ``a vs b`` (by default icvp vs each other
 method; any pairs with ``comparisons``) takes per seed a minus b of the AUC (negative = a faster), then
-the mean difference with a 95% Student-t interval (:func:`decide`, the one rule of ganlib): ``faster``
+the mean difference with a 95% Student-t interval (:func:`ganlib.stats.decide`, the one rule of ganlib): ``faster``
 or ``slower`` when the interval excludes 0, ``equivalent within +-delta`` when it lies inside the stated
 practical margin, else ``inconclusive`` with the seeds that the observed spread says would decide.
 Iterations to the threshold are paired the same way; a run that never reached it is censored at the
@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +33,7 @@ import numpy as np
 from .config import Config
 from .methods import METHODS, check_choice
 from .provenance import environment
+from .stats import ALPHA, MARGIN, MIN_PAIRS, Verdict, decide, holm, mean_sd, sign_count
 from .train import read_jsonl, train, write_json
 
 
@@ -107,13 +107,6 @@ def run_all(dataset, methods, seeds, iters, out, overrides=None, n_evals=10, qui
 # ---------------------------------------------------------------------------------------------
 
 
-def _mean_sd(values):
-    v = np.asarray([x for x in values if x is not None and math.isfinite(x)], dtype=float)
-    if len(v) == 0:
-        return None, None, 0
-    return float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else 0.0, len(v)
-
-
 def _auc(iters, values):
     x, y = np.asarray(iters, float), np.asarray(values, float)
     if len(x) < 2 or x[-1] == x[0]:
@@ -145,8 +138,6 @@ def default_threshold(curves: dict, metric: str) -> tuple[float, str]:
 
 SIGN = "icvp minus baseline; negative = icvp faster"  # of icvp vs each other method (the default comparisons)
 SIGN_MANY = "first minus second method of each comparison; negative = the first faster"
-CONFIDENCE = 0.95
-MARGIN = 0.05  # default practical margin: 5% of the mean initial-to-final range of the metric
 
 
 def sign_text(a: str, b: str) -> str:
@@ -160,160 +151,12 @@ def default_comparisons(methods) -> list[tuple[str, str]]:
     return [("icvp", m) for m in methods if m != "icvp"] if "icvp" in methods else []
 
 
-def interval(diffs, confidence: float = CONFIDENCE) -> dict:
-    """Mean of paired differences with its Student-t interval (n - 1 degrees of freedom)."""
-    from scipy import stats
-
-    d = np.asarray([x for x in diffs if x is not None and math.isfinite(x)], dtype=float)
-    n = len(d)
-    if n == 0:
-        return {"n": 0, "mean": None, "sd": None, "low": None, "high": None}
-    mean = float(d.mean())
-    if n == 1:
-        return {"n": 1, "mean": mean, "sd": None, "low": None, "high": None}
-    sd = float(d.std(ddof=1))
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
-    return {"n": n, "mean": mean, "sd": sd, "low": mean - half, "high": mean + half}
-
-
-def seeds_needed(mean: float, sd: float, delta: float, confidence: float = CONFIDENCE, most: int = 1000):
-    """Seeds at which an interval of the observed spread ``sd`` around ``mean`` would decide: exclude 0,
-    or lie inside ``+-delta``.  ``None`` if more than ``most``."""
-    from scipy import stats
-
-    room = max(abs(mean), delta - abs(mean))
-    if sd == 0:
-        return 2
-    for n in range(2, most + 1):
-        if stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n) < room:
-            return n
-    return None
-
-
-def t_pvalue(mean, sd, n):
-    """Two-sided p-value of the paired t-test of mean 0 (n - 1 degrees of freedom); arrays broadcast.
-
-    ``p < 1 - confidence`` exactly when the Student-t interval of :func:`interval` excludes 0 (with no spread,
-    ``sd == 0``, the interval is the point ``mean``: p is 0, or 1 when the mean is 0)."""
-    from scipy import stats
-
-    mean, sd = np.asarray(mean, float), np.asarray(sd, float)
-    se = sd / np.sqrt(n)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.where(se > 0, np.abs(mean) / np.where(se > 0, se, 1.0), np.where(mean != 0, np.inf, 0.0))
-    p = 2 * stats.t.sf(t, n - 1)
-    return float(p) if p.ndim == 0 else p
-
-
-def equivalence_pvalue(mean, sd, n, delta):
-    """p-value of equivalence within ``+-delta`` (two one-sided t-tests, doubled so that ``p < 1 - confidence``
-    exactly when the interval of :func:`interval` lies inside ``+-delta``)."""
-    from scipy import stats
-
-    mean, sd = np.asarray(mean, float), np.asarray(sd, float)
-    se = sd / np.sqrt(n)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        worst = np.where(se > 0, (delta - np.abs(mean)) / np.where(se > 0, se, 1.0),
-                         np.where(np.abs(mean) < delta, np.inf, -np.inf))
-    p = np.minimum(1.0, 2 * stats.t.sf(worst, n - 1))
-    return float(p) if p.ndim == 0 else p
-
-
-def holm(pvalues):
-    """Holm-Bonferroni adjusted p-values (step-down, monotone, capped at 1); a 2-D array is adjusted row by row.
-
-    Rejecting where the adjusted p is below alpha keeps the chance of any false alarm in the family at or
-    under alpha, whatever the dependence between the tests."""
-    p = np.asarray(pvalues, float)
-    if p.size == 0:
-        return [] if isinstance(pvalues, list) else p
-    m = p.shape[-1]
-    order = np.argsort(p, axis=-1, kind="stable")
-    ranked = np.take_along_axis(p, order, axis=-1) * (m - np.arange(m))
-    ranked = np.minimum(1.0, np.maximum.accumulate(ranked, axis=-1))
-    out = np.empty_like(p)
-    np.put_along_axis(out, order, ranked, axis=-1)
-    return out.tolist() if isinstance(pvalues, list) else out
-
-
-def sign_count(diffs, a: str = "icvp") -> dict:
-    """How many paired differences (a minus b; lower is better) favour ``a``, favour b, or tie."""
-    d = [x for x in diffs if x is not None and math.isfinite(x)]
-    better, worse = sum(x < 0 for x in d), sum(x > 0 for x in d)
-    tied = len(d) - better - worse
-    text = f"{a} better in {better} of {len(d)} pairs" + (f" ({tied} tied)" if tied else "")
-    return {"better": better, "worse": worse, "tied": tied, "n": len(d), "text": text}
-
-
-def decide(diffs, delta: float, confidence: float = CONFIDENCE) -> dict:
-    """The one verdict rule of ganlib: paired differences ``diffs`` (a minus b, lower is better for a).
-
-    - ``lower`` (a is better: icvp ``faster``) when the interval lies below 0;
-    - ``higher`` (``slower``) when it lies above 0;
-    - ``equivalent`` when it lies inside ``+-delta``, the stated practical margin;
-    - otherwise ``inconclusive``, with ``seeds_needed``: the seeds at which the observed spread would decide.
-
-    An interval that excludes 0 *and* lies inside ``+-delta`` is ``lower``/``higher`` with ``within_margin``
-    set: a difference the seeds resolve but smaller than the margin that would matter in practice.
-
-    Returns the interval's numbers with ``outcome``, ``delta``, ``within_margin``, ``seeds_needed`` and the
-    p-values of the same statistics (``p``: the t-test of no difference, below ``1 - confidence`` exactly when
-    the interval excludes 0; ``p_equivalent``: below it exactly when the interval lies inside ``+-delta``),
-    which :func:`family_table` adjusts for the family of comparisons.
-    """
-    r = {**interval(diffs, confidence), "delta": float(delta), "confidence": confidence, "seeds_needed": None,
-         "within_margin": False, "p": None, "p_equivalent": None}
-    if r["low"] is not None:
-        r["p"] = t_pvalue(r["mean"], r["sd"], r["n"])
-        r["p_equivalent"] = equivalence_pvalue(r["mean"], r["sd"], r["n"], delta)
-    if r["low"] is None:
-        r["outcome"] = "inconclusive"
-        r["why"] = "no finished pair" if r["n"] == 0 else "one pair gives no spread: run 2 or more seeds"
-        return r
-    inside = -delta < r["low"] and r["high"] < delta
-    if r["high"] < 0 or r["low"] > 0:
-        r["outcome"] = "lower" if r["high"] < 0 else "higher"
-        r["within_margin"] = inside
-    elif inside:
-        r["outcome"] = "equivalent"
-    else:
-        r["outcome"] = "inconclusive"
-        r["seeds_needed"] = seeds_needed(r["mean"], r["sd"], delta, confidence)
-    return r
-
-
-WORDS = {"lower": "faster", "higher": "slower"}
-
-
-def verdict_text(r: dict, what: str = "AUC", sign: str = SIGN, words=WORDS) -> str:
-    """One line: the verdict, the mean paired difference with its interval, the margin and the sign convention."""
-    if r["low"] is None:
-        return f"inconclusive ({r.get('why', '')})"
-    pct = round(100 * r["confidence"])
-    nums = (f"{what} difference {r['mean']:.4g}, {pct}% CI [{r['low']:.4g}, {r['high']:.4g}], {r['n']} paired seeds; "
-            f"{sign}")
-    if r["outcome"] in words and r.get("within_margin"):
-        return (f"{words[r['outcome']]}, by less than the margin ±{r['delta']:.3g} ({nums}; the whole interval lies "
-                "inside the margin: resolved, but too small to matter)")
-    if r["outcome"] in words:
-        return f"{words[r['outcome']]} ({nums})"
-    if r["outcome"] == "equivalent":
-        return f"equivalent within ±{r['delta']:.3g} ({nums})"
-    need = (f"about {r['seeds_needed']} seeds would decide it at this spread" if r["seeds_needed"]
-            else "more than 1000 seeds would be needed at this spread")
-    return f"inconclusive ({nums}; margin ±{r['delta']:.3g}; {need})"
-
-
-def verdict_word(text: str) -> str:
-    """The verdict of a :func:`verdict_text` line without its numbers (e.g. ``slower, by less than the margin ±2``)."""
-    return text.split(" (")[0]
-
-
 def paired_verdict(a: list, b: list, delta: float, what: str = "AUC", sign: str = SIGN) -> dict:
-    """Per-seed values of method a (``a``) and method b (``b``), paired by seed -> :func:`decide` plus ``text``."""
+    """Per-seed values of method a (``a``) and method b (``b``), paired by seed -> the stored form of the
+    :class:`~ganlib.stats.Verdict` (its fields) with ``diffs`` and its one-line ``text``."""
     diffs = [x - y if x is not None and y is not None else None for x, y in zip(a, b)]
-    r = decide(diffs, delta)
-    return {**r, "diffs": diffs, "text": verdict_text(r, what, sign)}
+    v = decide(diffs, delta)
+    return {**v.as_dict(), "diffs": diffs, "text": v.text(what, sign)}
 
 
 def _steps(grid) -> str:
@@ -367,8 +210,7 @@ def reach_pairs(xs: list, ys: list, budget: int, grid=None, a: str = "icvp", b: 
             parts = [f"{w if i == 0 else w.replace('between iterations', 'between')} in {k}"
                      for i, (w, k) in enumerate(windows.items())]
             parts[0] += f" of {n} pairs"
-            r = decide(diffs, delta)
-            return {**r, "outcome": "unresolved", "censored": 0, "tied": n,
+            return {**decide(diffs, delta).as_dict(), "outcome": "unresolved", "censored": 0, "tied": n,
                     "text": (f"both crossed {', '.join(parts)}: not resolved by the evaluation grid"
                              + (f" ({steps})" if grid is not None else ""))}
         if n > 1 and len(set(diffs)) == 1:
@@ -377,18 +219,18 @@ def reach_pairs(xs: list, ys: list, budget: int, grid=None, a: str = "icvp", b: 
             gaps = np.diff(sorted(grid)) if grid is not None and len(grid) > 1 else []
             evals = (f" ({round(abs(d) / gaps[0])} evaluation{'s' if abs(d) != gaps[0] else ''})"
                      if len(set(gaps)) == 1 else "")
-            r = decide(diffs, delta)
-            return {**r, "outcome": "grid", "censored": 0, "tied": 0,
+            return {**decide(diffs, delta).as_dict(), "outcome": "grid", "censored": 0, "tied": 0,
                     "text": (f"{first} reached the threshold first in {n} of {n} pairs, each time {abs(d):g} "
                              f"iterations{evals} earlier: a difference at the resolution of the evaluation grid"
                              + (f" ({steps})" if grid is not None else "") + ", no interval")}
-        r = decide(diffs, delta)
-        text = verdict_text(r, "iterations-to-threshold", sign_text(a_name, b_name))
+        v = decide(diffs, delta)
+        r, sign = v.as_dict(), sign_text(a_name, b_name)
+        text = v.text("iterations-to-threshold", sign)
         step = max(np.diff(sorted(grid))) if grid is not None and len(grid) > 1 else None
-        if r["outcome"] == "equivalent" and step is not None and step >= delta:
+        if v.outcome == "equivalent" and step is not None and step >= delta:
             r["outcome"] = "unresolved"
             text = (f"not resolved by the evaluation grid ({steps}, not finer than the margin ±{delta:.3g}): "
-                    + text.removeprefix(f"equivalent within ±{delta:.3g} (").removesuffix(")"))
+                    + v.numbers("iterations-to-threshold", sign))
         if tied:
             text += (f"; both crossed at the same evaluation in {len(tied)} of {n} pairs"
                      + (f" (evaluations {steps})" if grid is not None else ""))
@@ -494,7 +336,7 @@ def summarise(out, dataset, methods, seeds, iters, metric=None, threshold=None, 
         at = {}
         for p in points:
             vals = [next((r[metric] for r in rows if r["iter"] == p), None) for rows in rows_by_seed]
-            mean, sd, n = _mean_sd(vals)
+            mean, sd, n = mean_sd(vals)
             at[p] = {"mean": mean, "sd": sd, "n": n}
         reach = [first_reach(rows, metric, threshold) for rows in rows_by_seed]
         complete = [rows if rows and rows[-1]["iter"] >= iters else None for rows in rows_by_seed]
@@ -545,23 +387,17 @@ def summarise(out, dataset, methods, seeds, iters, metric=None, threshold=None, 
     return result
 
 
-ALPHA = 1 - CONFIDENCE
-# Pairs below which a verdict is flagged: with a symmetric two-point law of differences (a method that helps or
-# hurts by the same amount), 3 pairs give a false faster/slower 25% of the time (all signs equal: a zero-width
-# interval), 5 pairs 6%; normal differences stay near 5% at both (tests/test_compare.py simulates it).
-MIN_PAIRS = 5
-
-
 def family_table(summaries: dict, alpha: float = ALPHA) -> dict:
     """The study's comparisons as one family: every area-under-the-curve verdict of every part that is not
     archived, with its raw verdict beside the Holm-adjusted one and the sign count.
 
     ``summaries``: ``{part: summarise result}``.  Holm-Bonferroni runs over the family's paired t-test p-values
-    (:func:`decide`'s ``p``: faster/slower) and, as their own family, over the equivalence p-values
+    (:func:`~ganlib.stats.decide`'s ``p``: faster/slower) and, as their own family, over the equivalence p-values
     (``p_equivalent``: inside the margin); comparisons with fewer than 2 pairs have no p-value and stay
     inconclusive outside the count.  Returns ``{"m", "alpha", "rows", "excluded", "untested", "text"}``;
-    each row: part, comparison, a, b, n, mean, low, high, delta, raw (verdict), p, p_holm, p_equivalent,
-    p_equivalent_holm, holm (adjusted verdict), signs (sign count).
+    each row: part, comparison, a, b, verdict (the :class:`~ganlib.stats.Verdict`, adjusted), its numbers (n,
+    mean, low, high, delta, p, p_holm, p_equivalent, p_equivalent_holm), raw and holm (the raw and the adjusted
+    verdict in words, made from it) and signs (sign count).
     """
     rows, excluded = [], []
     for part, r in summaries.items():
@@ -570,33 +406,19 @@ def family_table(summaries: dict, alpha: float = ALPHA) -> dict:
             if archived:
                 excluded.append(f"{part}: {comp}")
                 continue
-            auc = v["auc"]
-            a = v.get("a", comp.split(" vs ")[0])
-            signs = v.get("signs") or sign_count(auc.get("diffs", []), a)
-            rows.append({"part": part, "comparison": comp, "a": a, "b": v.get("b", comp.split(" vs ")[-1]),
-                         "n": auc["n"], "mean": auc["mean"], "low": auc["low"], "high": auc["high"],
-                         "delta": auc["delta"], "raw": verdict_word(auc["text"]), "raw_outcome": auc["outcome"],
-                         "p": auc.get("p"), "p_equivalent": auc.get("p_equivalent"), "signs": signs["text"]})
-    tested = [row for row in rows if row["p"] is not None]
-    for key in ("p", "p_equivalent"):
-        for row, adj in zip(tested, holm([row[key] for row in tested])):
-            row[f"{key}_holm"] = adj
+            rows.append({"part": part, "comparison": comp, "a": v["a"], "b": v["b"],
+                         "verdict": Verdict.from_dict(v["auc"]), "signs": v["signs"]["text"]})
+    tested = [row for row in rows if row["verdict"].p is not None]
+    adjusted = {key: holm([getattr(row["verdict"], key) for row in tested]) for key in ("p", "p_equivalent")}
+    for row, p, p_eq in zip(tested, adjusted["p"], adjusted["p_equivalent"]):
+        row["verdict"] = row["verdict"].adjust(p, p_eq, alpha)
     for row in rows:
-        if row["p"] is None:
-            row.update(p_holm=None, p_equivalent_holm=None, holm=row["raw"])
-            continue
-        differs, inside = row["p_holm"] < alpha, row["p_equivalent_holm"] < alpha
-        if differs:
-            word = WORDS["lower" if row["mean"] < 0 else "higher"]
-            word += f", by less than the margin ±{row['delta']:.3g}" if inside else ""
-            row["holm"] = f"{word} (Holm-adjusted p {row['p_holm']:.2g})"
-        elif inside:
-            row["holm"] = f"equivalent within ±{row['delta']:.3g} (Holm-adjusted p {row['p_equivalent_holm']:.2g})"
-        else:
-            after = " after Holm" if row["raw_outcome"] != "inconclusive" else ""
-            row["holm"] = f"inconclusive{after} (Holm-adjusted p {row['p_holm']:.2g})"
+        v = row["verdict"]
+        row.update(n=v.n, mean=v.mean, low=v.low, high=v.high, delta=v.delta, raw=v.word(), raw_outcome=v.outcome,
+                   p=v.p, p_holm=v.p_holm, p_equivalent=v.p_equivalent, p_equivalent_holm=v.p_equivalent_holm,
+                   holm=v.adjusted_text())
     m = len(tested)
-    untested = [f"{row['part']}: {row['comparison']}" for row in rows if row["p"] is None]
+    untested = [f"{row['part']}: {row['comparison']}" for row in rows if row["verdict"].p is None]
     pct = f"{alpha:.0%}"
     text = (f"The family holds {m} comparison{'s' if m != 1 else ''} (the area-under-the-curve verdicts of every "
             f"part that is not archived). Holm-Bonferroni at {pct} over their paired t-test p-values keeps the chance "
@@ -624,7 +446,8 @@ def _fmt(mean, sd, n=None, total=None):
     return s + (f" ({n}/{total})" if total is not None and n != total else "")
 
 
-def summary_markdown(r: dict) -> str:
+def summary_markdown(r: dict, heading: str | None = None) -> str:
+    """The Markdown summary of a :func:`summarise` result, headed by ``heading`` (default: the data set)."""
     metric, methods = r["metric"], r["methods"]
     n_seeds = seeds_of(methods, r["seeds"])
     env = r["environment"]
@@ -632,7 +455,7 @@ def summary_markdown(r: dict) -> str:
     seeds_txt = (f"{one} seed{'s' if one != 1 else ''}" if len(set(n_seeds.values())) == 1
                  else "seeds " + ", ".join(f"{m} {n}" for m, n in n_seeds.items()))
     lines = [
-        f"## {r['dataset']}: {', '.join(methods)}; {seeds_txt}, {r['iters']} generator iterations",
+        f"## {heading or r['dataset']}: {', '.join(methods)}; {seeds_txt}, {r['iters']} generator iterations",
         "",
         f"Metric: `{metric}` (lower is better). Threshold: {r['threshold_rule']}. "
         f"Mean ± standard deviation over seeds. Hardware: {env['hardware']}; torch {env['torch']}; "
@@ -650,12 +473,12 @@ def summary_markdown(r: dict) -> str:
             if not reached:
                 cells.append("not reached")
             else:
-                mean, sd, n = _mean_sd(reached)
+                mean, sd, n = mean_sd(reached)
                 n = n_seeds[m]
                 note = "" if len(reached) == n else f"; not reached in {n - len(reached)} of {n} seeds"
                 cells.append(f"{mean:.4g} ± {sd:.2g}{note}")
-        cells.append(_fmt(*_mean_sd(pm["auc"])))
-        cells.append(_fmt(*_mean_sd(pm["final"])))
+        cells.append(_fmt(*mean_sd(pm["auc"])))
+        cells.append(_fmt(*mean_sd(pm["final"])))
         fails = f" ({len(pm['failures'])} failed)" if pm["failures"] else ""
         lines.append(f"| {m}{fails} | " + " | ".join(cells) + " |")
     points = sorted({int(p) for pm in r["per_method"].values() for p in pm["curve"]})

@@ -222,7 +222,7 @@ def judge_predictions(folder, summary: dict, iters: int = 2000, pending_ok: bool
 def readings_table(summary: dict, readings, baseline: str = "wgan-gp") -> list[dict]:
     """One row per reading of section 2 (and icvp itself), every row with the same keys: its paired AUC verdict
     against ``baseline`` (pairs, mean difference, 95% interval, verdict), or ``not yet in the store``."""
-    from .compare import verdict_word
+    from .stats import Verdict
 
     rows = []
     for label in ("icvp", *readings):
@@ -233,7 +233,7 @@ def readings_table(summary: dict, readings, baseline: str = "wgan-gp") -> list[d
             continue
         rows.append({"reading": label, "pairs": a["n"], "mean AUC difference": a["mean"],
                      "95% CI": None if a["low"] is None else (a["low"], a["high"]),
-                     "verdict": verdict_word(a["text"]) if a["low"] is not None else "one pair: no interval yet"})
+                     "verdict": Verdict.from_dict(a).word() if a["low"] is not None else "one pair: no interval yet"})
     return rows
 
 

@@ -6,7 +6,7 @@ nothing here trains.  A comparison with no complete pair in the store is named a
 
 from __future__ import annotations
 
-from .compare import verdict_word
+from .stats import Verdict
 
 
 def placement_table(summaries: dict, parts, methods) -> list[dict]:
@@ -30,7 +30,7 @@ def placement_table(summaries: dict, parts, methods) -> list[dict]:
                                                else "pending")}
             for b in ("wgan-gp", "icvp"):
                 v = r["paired"].get(f"{m} vs {b}")
-                row[f"vs {b}"] = (verdict_word(v["auc"]["text"]) if v and v["auc"]["n"] else "pending" if v else "")
+                row[f"vs {b}"] = (Verdict.from_dict(v["auc"]).word() if v and v["auc"]["n"] else "pending" if v else "")
             table.append(row)
     return table
 
@@ -49,7 +49,7 @@ def placement_conclusion(summaries: dict, parts, baseline: str = "wgan-gp", meth
         if not done:
             out.append(f"{p}: no method has a complete comparison with {baseline} yet (pending: {', '.join(pending)}).")
             continue
-        word = lambda a: verdict_word(a["text"])  # noqa: E731
+        word = lambda a: Verdict.from_dict(a).word()  # noqa: E731
         ranked = sorted(done, key=lambda m: done[m]["mean"])
         listed = "; ".join(f"{m} {done[m]['mean']:+.3g} [{done[m]['low']:+.3g}, {done[m]['high']:+.3g}] "
                            f"({word(done[m])}, {done[m]['n']} pairs)" for m in ranked)

@@ -19,6 +19,7 @@ import json
 import os
 import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
@@ -30,16 +31,26 @@ MATHJAX = "mathjax-3.2.2/tex-svg.js"  # self-contained (fonts inside): no furthe
 STATIC_DIR = "_static"  # beside the reports
 
 
-SKIPPED = "skipped: "  # a notebook's status when its data set is absent (ganlib.data.DataMissing)
+STATES = ("ok", "skipped", "FAILED")
 
 
-def outcome(err) -> str:
-    """A notebook's status word from its error text: ``ok``, ``skipped`` (data absent) or ``FAILED``."""
-    return "ok" if err is None else "skipped" if err.startswith(SKIPPED) else "FAILED"
+@dataclass(frozen=True)
+class Status:
+    """A notebook's outcome in a batch run: ``ok``, ``skipped`` (its data set is absent: ganlib.data.DataMissing)
+    or ``FAILED``, with the reason; :meth:`text` is its one line, made here and never parsed back."""
 
+    state: str = "ok"
+    reason: str | None = None
 
-def status_text(err) -> str:
-    return "ok" if err is None else err if err.startswith(SKIPPED) else "FAILED: " + err
+    def __post_init__(self):
+        if self.state not in STATES:
+            raise ValueError(f"notebook state {self.state!r}; accepted: {', '.join(STATES)}")
+
+    def text(self) -> str:
+        return "ok" if self.state == "ok" else f"{self.state}: {self.reason}"
+
+    def as_dict(self) -> dict:
+        return {"state": self.state, "reason": self.reason}
 
 
 def copy_static(reports_dir) -> Path:
@@ -154,7 +165,8 @@ KEY_FIGURES = (("long_paired_verdicts",), ("long_mnist_curves", "long_mnist-unpi
 
 def answer_html(results_root=None) -> str:
     """The evidence first: the long study's family of verdicts (from the committed store) as an HTML table."""
-    from .compare import family_table, verdict_word
+    from .compare import family_table
+    from .stats import Verdict
     from .study import summarise_study
 
     esc = html.escape
@@ -183,7 +195,7 @@ def answer_html(results_root=None) -> str:
                     ci = f"[{num(a['low'])}, {num(a['high'])}]" if a["low"] is not None else "none"
                     rows.append(f"<tr class='archived'><td>{esc(part)} (archived)</td><td>{esc(comp)}</td>"
                                 f"<td>{a['n']}</td><td>{num(a['mean'])}</td><td>{ci}</td>"
-                                f"<td>{esc(verdict_word(a['text']))}</td><td>outside the family</td><td></td></tr>")
+                                f"<td>{esc(Verdict.from_dict(a).word())}</td><td>outside the family</td><td></td></tr>")
     rows.append("</table>")
     return "\n".join(rows) + f"<p><small>{esc(fam['text'])}</small></p>"
 
@@ -215,10 +227,9 @@ def write_index(reports_dir, figures_dir, status: dict | None = None, profile: s
                          "style='max-width:32%;vertical-align:top'></a>")
     parts += [f"<h1>The notebooks, in order{' (profile ' + esc(profile) + ')' if profile else ''}</h1>", "<ol start='0'>"]
     for page in sorted(reports.glob("[0-9][0-9]_*.html")):
-        err = (status or {}).get(page.stem + ".ipynb")
-        state = outcome(err)  # ok, skipped (data absent) or FAILED
-        css = " class='failed'" if state == "FAILED" else ""
-        note = "" if state == "ok" else f" <span{css}>{esc(status_text(err))}</span>"
+        st = (status or {}).get(page.stem + ".ipynb", Status())
+        css = " class='failed'" if st.state == "FAILED" else ""
+        note = "" if st.state == "ok" else f" <span{css}>{esc(st.text())}</span>"
         line = NOTEBOOK_LINES.get(page.stem[:2], "")
         parts.append(f"<li value='{int(page.stem[:2])}'><a href='{esc(rel(page))}'>{esc(page.stem)}</a>: {esc(line)} "
                      f"(<a href='{esc(rel(page.with_suffix('.ipynb')))}'>notebook</a>){note}</li>")

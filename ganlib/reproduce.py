@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import time
 from pathlib import Path
@@ -108,7 +107,7 @@ def first_available(*names, **kw):
 
 
 # A notebook's status (ok, skipped, FAILED) is defined beside the index that shows it (ganlib.reports).
-from .reports import SKIPPED, outcome, status_text  # noqa: E402,F401
+from .reports import Status  # noqa: E402
 
 
 def comparison_label(folder) -> str | None:
@@ -193,19 +192,20 @@ def reproduce(profile="quick", reports_dir=None, figures_dir=None, runs_dir=None
             pm.execute_notebook(str(nb), str(out), parameters={k: v for k, v in params.items() if k in declared},
                                 cwd=str(nb.parent), progress_bar=False,
                                 kernel_name="python3", extra_arguments=list(KERNEL_ARGUMENTS))
-            status[nb.name] = None
+            status[nb.name] = Status("ok")
         except Exception as e:  # one failing notebook must not stop the others
             if getattr(e, "ename", None) == "DataMissing":  # its data set is absent: skipped, not failed
-                status[nb.name] = SKIPPED + e.evalue
+                status[nb.name] = Status("skipped", e.evalue)
             else:
-                status[nb.name] = f"{type(e).__name__}: {str(e).strip().splitlines()[-1] if str(e).strip() else ''}"
+                last = str(e).strip().splitlines()[-1] if str(e).strip() else ""
+                status[nb.name] = Status("FAILED", f"{type(e).__name__}: {last}")
         seconds[nb.name] = time.perf_counter() - t0
         if out.exists():
             try:
                 _html(out)
             except Exception as e:  # noqa: BLE001 - a rendering problem is reported, not fatal
                 log(f"  HTML rendering of {out.name} failed: {e}")
-        log(f"  {status_text(status[nb.name])} ({seconds[nb.name]:.0f} s)")
+        log(f"  {status[nb.name].text()} ({seconds[nb.name]:.0f} s)")
     all_status, all_seconds = merge_status(reports, profile, status, seconds)
     write_summary(reports, runs, profile, all_status, all_seconds, results_root, from_results)
     from .reports import write_index
@@ -221,7 +221,7 @@ def verdict_table(runs) -> str:
     """One row per comparison under ``runs``: the computed verdicts of ``icvp`` against each baseline."""
     rows = ["## Verdicts on the paper's claim (faster convergence of the generator)", "",
             "Area under the metric curve, icvp minus each baseline, paired by seed (negative = icvp faster): the mean "
-            "with its 95% Student-t interval; the rule is `ganlib.compare.decide`.", "",
+            "with its 95% Student-t interval; the rule is `ganlib.stats.decide`.", "",
             "| data set | seeds x generator iterations | metric | icvp vs wgan-gp | icvp vs wgan |",
             "|---|---|---|---|---|"]
     for path in sorted(Path(runs).glob("*/results.json")):
@@ -249,7 +249,7 @@ def study_section(profile: str, runs: Path, results_root=None) -> list[str]:
         return ["", f"## The `{name}` study", "", f"(no stored results under {S.results_dir(name, root)})"]
     gone = S.missing(name, root)
     return ["", f"## The `{name}` study: verdicts at budgets that can answer (notebook 09)", "",
-            "Paired by seed; mean paired difference with its 95% Student-t interval; rule in `ganlib.compare.decide`.",
+            "Paired by seed; mean paired difference with its 95% Student-t interval; rule in `ganlib.stats.decide`.",
             *([f"Not yet in the store ({len(gone)} runs): {', '.join(gone)}.", ""] if gone else [""]),
             S.verdict_table(summaries)]
 
@@ -260,18 +260,22 @@ def merge_status(reports: Path, profile: str, status: dict, seconds: dict) -> tu
     Written atomically; a file of another profile is replaced."""
     path = reports / "status.json"
     old = json.loads(path.read_text()) if path.exists() else {}
-    kept = old.get("notebooks", {}) if old.get("profile") == profile else {}
-    merged = {**kept, **{name: {"error": err, "seconds": round(seconds[name], 1)} for name, err in status.items()}}
+    kept = ({n: v for n, v in old.get("notebooks", {}).items() if "state" in v}  # an older file's form is rerun
+            if old.get("profile") == profile else {})
+    merged = {**kept, **{name: {**st.as_dict(), "seconds": round(seconds[name], 1)} for name, st in status.items()}}
     tmp = path.with_name(".status.json.tmp")
     tmp.write_text(json.dumps({"profile": profile, "notebooks": dict(sorted(merged.items()))}, indent=1) + "\n")
     os.replace(tmp, path)
     names = sorted(merged)
-    return {n: merged[n]["error"] for n in names}, {n: merged[n]["seconds"] for n in names}
+    return ({n: Status(merged[n]["state"], merged[n]["reason"]) for n in names},
+            {n: merged[n]["seconds"] for n in names})
 
 
 def write_summary(reports: Path, runs: Path, profile: str, status: dict, seconds: dict, results_root=None,
                   from_results: bool = False) -> Path:
     """``reports/summary.md``: provenance, notebook status, and every comparison's summary table."""
+    from .compare import summary_markdown
+
     env = environment()
     how = (f"Rebuilt from the results store (no training) by `ganlib reproduce --profile {profile} --from-results`"
            if from_results else f"Made by `ganlib reproduce --profile {profile}`")
@@ -285,8 +289,8 @@ def write_summary(reports: Path, runs: Path, profile: str, status: dict, seconds
         "| notebook | status | seconds |",
         "|---|---|---|",
     ]
-    for name, err in status.items():
-        lines.append(f"| {name} | {status_text(err).replace('|', '/')} | {seconds[name]:.0f} |")
+    for name, st in status.items():
+        lines.append(f"| {name} | {st.text().replace('|', '/')} | {seconds[name]:.0f} |")
     for d in sorted(runs.glob("*/data.json")):
         rec = json.loads(d.read_text())
         if rec.get("stands_in_for"):
@@ -296,9 +300,9 @@ def write_summary(reports: Path, runs: Path, profile: str, status: dict, seconds
     table = verdict_table(runs)
     if not (study and table == NO_COMPARISON):  # a study profile's verdicts are its own section above
         lines += ["", table]
-    for summary in sorted(runs.glob("*/summary.md")):  # the notebooks' comparisons (a study's are above)
-        text, label = summary.read_text().strip(), comparison_label(summary.parent)
-        lines += ["", re.sub(r"^## [^:\n]+:", lambda _: f"## {label}:", text, count=1) if label else text]
+    for results in sorted(runs.glob("*/results.json")):  # the notebooks' comparisons (a study's are above)
+        r = json.loads(results.read_text())
+        lines += ["", summary_markdown(r, heading=comparison_label(results.parent)).strip()]
     path = reports / "summary.md"
     path.write_text("\n".join(lines) + "\n")
     return path

@@ -23,7 +23,8 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .compare import eval_points, family_table, is_finished, run_dir, summarise, verdict_word
+from .compare import eval_points, family_table, is_finished, run_dir, summarise
+from .stats import Verdict
 from .config import Config
 from .methods import RELATIVES
 
@@ -427,18 +428,18 @@ def conclusions(summaries: dict) -> list[str]:
     for name, r in summaries.items():
         for comp, v in r["paired"].items():
             a = v["auc"]
-            word = verdict_word(a["text"])
+            word = Verdict.from_dict(a).word()
             if not a["n"]:
                 out.append(f"{name}, {comp}: not yet decided (no complete pair in the store).")
                 continue
             if a["low"] is None:
                 out.append(f"{name}, {comp}: {word} at {r['iters']} generator iterations ({a['n']} pair: no interval).")
                 continue
-            first = v.get("a", comp.split(" vs ")[0])
+            first = v["a"]
             row = by.get((name, comp))
             family = (f"Holm-adjusted over the family of {fam['m']}: {row['holm']}" if row
                       else "archived: outside the family")
-            signs = v.get("signs", {}).get("text") or (row or {}).get("signs")
+            signs = v["signs"]["text"]
             out.append(f"{name}, {comp}: {word} at {r['iters']} generator iterations over {a['n']} paired seeds "
                        f"(mean AUC difference {a['mean']:.3g}, 95% CI [{a['low']:.3g}, {a['high']:.3g}]; negative = "
                        f"{first} faster); {family}" + (f"; {signs}" if signs else "")
@@ -524,10 +525,10 @@ def pairing_check(stored, iters: int = 20, work=None) -> dict:
 def tail_trend(result: dict, folder, method: str = "wgan-gp", frac: float = 0.2) -> dict:
     """Is ``method``'s curve still falling over the last ``frac`` of the budget?  Per seed, the metric at the end
     minus the metric at the start of that stretch (the nearest evaluation at or before ``(1 - frac) * iters``);
-    the mean change with its 95% Student-t interval (:func:`ganlib.compare.interval`) and the mean relative change.
+    the mean change with its 95% Student-t interval (:func:`ganlib.stats.interval`) and the mean relative change.
     ``still falling`` when the interval lies below 0, ``flat or rising`` when it lies above, else
     ``not resolved``."""
-    from .compare import interval
+    from .stats import interval
     from .train import read_jsonl
 
     metric, iters = result["metric"], result["iters"]

@@ -1,7 +1,7 @@
 """The figures of a study (notebook 09), drawn from its stored results alone: no training, no checkpoints.
 
 Every band is the 95% Student-t interval of the mean over seeds at that evaluation point; the verdicts
-themselves are on paired differences (``ganlib.compare.decide``), drawn by :func:`paired_figure`.
+themselves are on paired differences (``ganlib.stats.decide``), drawn by :func:`paired_figure`.
 """
 
 from __future__ import annotations
@@ -10,22 +10,19 @@ from pathlib import Path
 
 import numpy as np
 
-from .compare import verdict_word
+from .stats import CONFIDENCE, Verdict, t_half_width
 
 COLOURS = {"wgan": "tab:gray", "wgan-gp": "tab:blue", "icvp": "tab:red", "icvp-eps": "tab:orange",
            "icvp-lambda": "tab:purple", "wgan-lp": "tab:green", "dragan": "tab:brown", "r1": "tab:pink",
            "zero-gp": "tab:olive", "agp": "tab:cyan"}  # the relatives (ganlib.relatives) too
 
 
-def mean_band(curve: dict, confidence: float = 0.95):
+def mean_band(curve: dict, confidence: float = CONFIDENCE):
     """``(iterations, mean, low, high)`` arrays from a summarised curve ``{iter: {mean, sd, n}}``."""
-    from scipy import stats
-
     pts = sorted((int(k), v) for k, v in curve.items() if v["mean"] is not None)
     x = np.array([p for p, _ in pts], float)
     mean = np.array([v["mean"] for _, v in pts], float)
-    half = np.array([stats.t.ppf(0.5 + confidence / 2, v["n"] - 1) * v["sd"] / np.sqrt(v["n"]) if v["n"] > 1 else 0.0
-                     for _, v in pts])
+    half = np.array([t_half_width(v["sd"], v["n"], confidence) if v["n"] > 1 else 0.0 for _, v in pts])
     return x, mean, mean - half, mean + half
 
 
@@ -81,7 +78,7 @@ def paired_figure(summaries: dict):
                         color="k", capsize=4)
         ax.set_yticks([])
         ax.set_ylabel(f"{name}\n{comp}", rotation=0, ha="right", va="center", fontsize=7)
-        verdict = verdict_word(v["text"])
+        verdict = Verdict.from_dict(v).word()
         ax.set_title(verdict, fontsize=8, loc="right")
         lim = max([abs(x) for x in d] + [abs(v["low"] or 0), abs(v["high"] or 0), delta]) * 1.15 or 1.0
         ax.set_xlim(-lim, lim)

@@ -40,8 +40,9 @@ import uuid
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from .compare import _mean_sd, eval_points
+from .compare import eval_points
 from .config import Config
+from .stats import mean_sd
 
 SEARCHES = ("grid", "random")
 DISTRIBUTIONS = ("choice", "uniform", "log_uniform", "int_uniform", "int_log_uniform")
@@ -390,7 +391,7 @@ def summarise(res) -> dict:
     for c, params in enumerate(res["configs"]):
         rs = [r for r in rows if r["config"] == c]
         scores = [r["score"] for r in rs if r["status"] == "finished"]
-        mean, sd, n = _mean_sd(scores)
+        mean, sd, n = mean_sd(scores)
         configs.append({
             "config": c, "params": params, "settings": {**spec["base"], **params}, "method": rs[0]["method"],
             "scores": scores, "by_seed": {r["seed"]: r["score"] for r in rs}, "mean": mean, "sd": sd, "n": n,
@@ -398,7 +399,7 @@ def summarise(res) -> dict:
             "diverged": sum(r["status"] == "diverged" for r in rs), "failed": sum(r["status"] == "failed" for r in rs),
             "pending": sum(r["status"] not in ("finished", "diverged", "failed") for r in rs),
             "reasons": [r["reason"] for r in rs if r["reason"]],
-            "seconds": _mean_sd([r["seconds"] for r in rs if r["status"] == "finished"])[0],
+            "seconds": mean_sd([r["seconds"] for r in rs if r["status"] == "finished"])[0],
         })
     methods = {}
     for r in rows:

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from . import methods as M
-from .compare import _mean_sd, verdict_word
+from .stats import Verdict, mean_sd, t_quantile
 from .metrics import toy_real, w1_exact
 
 # Exercises and demos train small toy runs: the explorer's setting (width-128 MLP, lr 1e-3; toy
@@ -496,11 +496,11 @@ def mode_table(runs_root, datasets, methods, seed=0, n=2000) -> list[dict]:
 
     rows = []
     for ds in [d for d in datasets if d in ("8gaussians", "25gaussians")]:
-        rows.append({"data": ds, "samples of": "real data", **count_modes(toy_real(ds, n, seed=0), ds)})
+        rows.append({"data": ds, "samples of": "real data", "iteration": "", **count_modes(toy_real(ds, n, seed=0), ds)})
         for m in methods:
             run = load_run(run_dir(Path(runs_root) / ds, m, seed))
             z = run.G.sample_z(n, torch.Generator().manual_seed(seed))
-            rows.append({"data": ds, "samples of": f"{m} (iteration {run.it})",
+            rows.append({"data": ds, "samples of": m, "iteration": run.it,
                          **count_modes(run.generate(z.to(run.device)).cpu(), ds)})
     return rows
 
@@ -647,9 +647,6 @@ def _finished(path: Path, iters: int) -> bool:
     return r.get("status") == "finished" and r.get("iter", 0) >= iters
 
 
-T_975 = {1: 12.71, 2: 4.30, 3: 3.18, 4: 2.78}  # Student t, 97.5% quantile, by degrees of freedom
-
-
 def curves_conclusion(result: dict, label: str | None = None) -> str:
     """A comparison's metric curves: who ends lowest, who reaches the threshold first, the paired verdicts,
     and whether the budget and the seeds are enough to say more.
@@ -658,7 +655,7 @@ def curves_conclusion(result: dict, label: str | None = None) -> str:
     seeds or no seed reached the threshold are named as such; one seed gives no interval at all; the long
     study is named only for a data set it covers, with how much of it is stored (:func:`long_study_note`)."""
     label, metric, per = label or result["dataset"], result["metric"], result["per_method"]
-    finals = {m: _mean_sd(p["final"])[0] for m, p in per.items()}
+    finals = {m: mean_sd(p["final"])[0] for m, p in per.items()}
     finals = {m: v for m, v in finals.items() if v is not None}
     if not finals:
         return f"{label}: no run finished its {result['iters']} generator iterations; nothing to conclude."
@@ -696,7 +693,7 @@ def curves_conclusion(result: dict, label: str | None = None) -> str:
         if some:
             text += f"; reached by some seeds only: {names(some)}"
         text += (f"; never reached by {names(never)}." if never else ".")
-    words = {k: verdict_word(v) for k, v in result.get("verdicts", {}).items()}
+    words = {k: Verdict.from_dict(v["auc"]).word() for k, v in result.get("paired", {}).items()}
     if words:
         text += " Paired verdicts on the area under the curve: " + "; ".join(f"{k} {v}" for k, v in words.items()) + "."
     falling = [m for m in finals if still_falling(per[m]["curve"])]
@@ -713,7 +710,7 @@ def curves_conclusion(result: dict, label: str | None = None) -> str:
         text += (" With one seed per method there is no spread to measure: no interval, so no paired verdict can "
                  "decide (the standard deviations shown as 0 are not measured)." + then)
     elif n < 3:
-        text += (f" With {n} seeds per method each 95% interval reaches {T_975[n - 1]:.3g} standard errors either side "
+        text += (f" With {n} seeds per method each 95% interval reaches {t_quantile(n - 1):.3g} standard errors either side "
                  f"of the mean difference (Student t, {n - 1} degree{'s' if n > 2 else ''} of freedom): only a large "
                  f"effect can be resolved." + then)
     return text
@@ -747,7 +744,7 @@ def modes_conclusion(rows: list[dict]) -> str:
     for ds in dict.fromkeys(r["data"] for r in rows):
         mine = [r for r in rows if r["data"] == ds]
         real, gens = mine[0], mine[1:]
-        name = {id(r): r["samples of"].split(" (")[0] for r in gens}
+        name = {id(r): r["samples of"] for r in gens}
         full = [name[id(r)] for r in gens if r["covered"] >= real["covered"]]
         counts = ", ".join(f"{name[id(r)]} {r['covered']}" for r in gens)
         if not gens:

@@ -2,11 +2,11 @@
 (``sweeps/tips.json``), and how sensitive WGAN-GP, ICVP and its ablations are to ``lambda_max`` and to
 the learning rate.  The sweeps run on :mod:`ganlib.sweep`; this module only designs and judges them.
 
-Every verdict is computed from the numbers by the one rule of ganlib, :func:`ganlib.compare.decide`, on
+Every verdict is computed from the numbers by the one rule of ganlib, :func:`ganlib.stats.decide`, on
 differences **paired by seed**: within a sweep, seed ``s`` of every configuration starts from the same
 networks and sees the same data and noise (``ganlib.train.Run``), so configuration ``a`` is compared with
 ``b`` seed by seed (``a`` minus ``b`` of the final metric, lower is better), with a 95% Student-t
-interval of the mean difference.  The practical margin ``delta`` is ``compare.MARGIN`` (5%) of the mean
+interval of the mean difference.  The practical margin ``delta`` is ``stats.MARGIN`` (5%) of the mean
 final score of the two.  A claim **holds** when the interval lies on its side of 0; it **does not
 hold** when the interval lies on the other side, or inside ``+-delta`` (no practical difference: the
 detail says "equivalent"); otherwise it is **inconclusive**, with the seeds the observed spread says
@@ -15,11 +15,12 @@ would decide.  A seed that did not finish on both sides is left out of the pairs
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
-from .compare import MARGIN, decide, verdict_text
 from .config import Config
+from .stats import MARGIN, decide
 from .sweep import run_sweep
 from .sweep_plan import _fail, _fmt_value, _label, best_config
 
@@ -29,7 +30,7 @@ SIGN = "first minus second; negative = first lower"
 
 
 # ---------------------------------------------------------------------------------------------
-# Verdicts: paired by seed, one rule (ganlib.compare.decide)
+# Verdicts: paired by seed, one rule (ganlib.stats.decide)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -48,11 +49,11 @@ def _margin(*means) -> float:
 def paired(a: dict, b: dict, metric: str) -> dict:
     """Configuration ``a`` against ``b`` (entries of a sweep summary), paired by seed: :func:`decide` plus ``text``."""
     diffs, unpaired = _diffs(a["by_seed"], b["by_seed"])
-    r = decide(diffs, _margin(a["mean"], b["mean"]))
+    v = decide(diffs, _margin(a["mean"], b["mean"]))
     if not set(a["by_seed"]) & set(b["by_seed"]):
-        r["why"] = "the two were run on different seeds: not paired, no verdict"
+        v = dataclasses.replace(v, why="the two were run on different seeds: not paired, no verdict")
     note = f"; {unpaired} seed(s) not finished on both sides" if unpaired else ""
-    return {**r, "text": verdict_text(r, f"final {metric}", SIGN, WORDS) + note}
+    return {**v.as_dict(), "text": v.text(f"final {metric}", SIGN, WORDS) + note}
 
 
 def _claim(outcome: str, holds=("lower",)) -> str:
@@ -146,10 +147,9 @@ def judge(summary: dict, claim: dict, others: dict | None = None) -> dict:
             if e["size"] is None:
                 continue
             r = decide(_diffs(e["by_seed"], mine["by_seed"])[0], delta)
-            verdicts.append(_claim(r["outcome"]))
-            parts.append(f"{factor} ({e['size']:.3g}): " + verdict_text(
-                r, "effect", f"{factor}'s effect minus {claim['factor']}'s; negative = {claim['factor']} larger",
-                WORDS))
+            verdicts.append(_claim(r.outcome))
+            parts.append(f"{factor} ({e['size']:.3g}): " + r.text(
+                "effect", f"{factor}'s effect minus {claim['factor']}'s; negative = {claim['factor']} larger", WORDS))
         return {"claim": text, "verdict": _all(verdicts),
                 "detail": f"effect (worst - best level) of {claim['factor']}: {mine['size']:.3g}; paired by seed "
                           f"against {'; '.join(parts) or 'no other factor'}"}
@@ -286,7 +286,7 @@ def _numbers(summary: dict, seconds: bool = False, labels=None) -> str:
 def tips_markdown(res: dict) -> str:
     """The tuning study as a markdown table: tip, claim, experiment, numbers, verdict (and untestable tips)."""
     lines = [f"Verdicts paired by seed: the mean per-seed difference of the final metric with its 95% Student-t "
-             f"interval (ganlib.compare.decide); practical margin ±{MARGIN:.0%} of the two configurations' mean.", "",
+             f"interval (ganlib.stats.decide); practical margin ±{MARGIN:.0%} of the two configurations' mean.", "",
              "| tip | claim | experiment | final metric, mean ± sd over seeds | verdict |", "|---|---|---|---|---|"]
     for t in res["tips"]:
         s = t["spec"]
@@ -377,20 +377,21 @@ def fragility_verdict(summary: dict, factor: str, a: str = "icvp", b: str = "wga
     runs = {m: sum(d["seeds"] for d in per.get(m, {}).values()) for m in (a, b)}
     note = f"; failed runs: {a} {fails[a]}/{runs[a]}, {b} {fails[b]}/{runs[b]}" + _long_study_note(factor)
     if len(levels) < 2:
-        return {"verdict": "inconclusive", "detail": f"{budget}: fewer than two levels finished by both" + note}
+        headline = f"{budget}: fewer than two levels finished by both"
+        return {"verdict": "inconclusive", "headline": headline, "detail": headline + note}
     seeds = sorted(s for s in x[levels[0]]["by_seed"]
                    if all(d[v]["by_seed"].get(s) is not None for d in (x, y) for v in levels))
     mean = {m: {s: sum(d[v]["by_seed"][s] for v in levels) / len(levels) for s in seeds} for m, d in ((a, x), (b, y))}
     avg = {m: sum(d[v]["mean"] for v in levels) / len(levels) for m, d in ((a, x), (b, y))}
     rng = {m: max(d[v]["mean"] for v in levels) - min(d[v]["mean"] for v in levels) for m, d in ((a, x), (b, y))}
     r = decide(_diffs(mean[a], mean[b])[0], _margin(avg[a], avg[b]))
-    text = verdict_text(r, f"mean final {summary['metric']} over the levels", f"{a} minus {b}; negative = {a} "
-                        "less fragile", WORDS)
-    return {"verdict": _claim(r["outcome"]), "mean_a": avg[a], "mean_b": avg[b], "range_a": rng[a],
-            "range_b": rng[b], "paired": r,
-            "detail": f"{budget}, {factor} in {[_fmt_value(v) for v in levels]} ({len(seeds)} seeds finished at "
-                      f"every level): {a} {avg[a]:.4g}, {b} {avg[b]:.4g}; {text} (range worst - best level: "
-                      f"{a} {rng[a]:.3g}, {b} {rng[b]:.3g})" + note}
+    text = r.text(f"mean final {summary['metric']} over the levels", f"{a} minus {b}; negative = {a} less fragile",
+                  WORDS)
+    headline = (f"{budget}, {factor} in {[_fmt_value(v) for v in levels]} ({len(seeds)} seeds finished at every "
+                f"level): {a} {avg[a]:.4g}, {b} {avg[b]:.4g}")
+    return {"verdict": _claim(r.outcome), "mean_a": avg[a], "mean_b": avg[b], "range_a": rng[a],
+            "range_b": rng[b], "paired": r.as_dict(), "headline": headline,
+            "detail": f"{headline}; {text} (range worst - best level: {a} {rng[a]:.3g}, {b} {rng[b]:.3g})" + note}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -432,7 +433,7 @@ def sensitivity_conclusion(sens: dict, a: str = "icvp", b: str = "wgan-gp") -> s
     parts = []
     for factor, s in sens.items():
         v = fragility_verdict(s, factor, a, b)
-        parts.append(f"{a} less fragile than {b} in {factor}: {v['verdict']} ({v['detail'].split(';')[0]})")
+        parts.append(f"{a} less fragile than {b} in {factor}: {v['verdict']} ({v['headline']})")
     return "; ".join(parts) + "."
 
 

@@ -51,10 +51,12 @@ def test_absent_data_skips_the_notebook_and_other_errors_still_fail(tmp_path, fr
     status = reproduce("smoke", rep, tmp_path / "fig", tmp_path / "runs", notebooks_dir=nbs, log=lambda *a: None)
 
     where = fresh / "celeba" / "img_align_celeba"
-    assert status["00_absent.ipynb"].startswith(f"skipped: no CelebA images at {where}; to get them: ")
+    absent = status["00_absent.ipynb"]
+    assert absent.state == "skipped" and absent.reason.startswith(f"no CelebA images at {where}; to get them: ")
     corrupt = status["01_corrupt.ipynb"]
-    assert corrupt.startswith("PapermillExecutionError") and "DataError" in corrupt and "skipped" not in corrupt
-    assert status["02_fine.ipynb"] is None
+    assert corrupt.state == "FAILED" and corrupt.reason.startswith("PapermillExecutionError")
+    assert "DataError" in corrupt.reason and "skipped" not in corrupt.reason
+    assert status["02_fine.ipynb"].state == "ok"
     summary = (rep / "summary.md").read_text()
     assert f"| 00_absent.ipynb | skipped: no CelebA images at {where}; to get them: " in summary
     assert "| 01_corrupt.ipynb | FAILED: " in summary and "| 02_fine.ipynb | ok |" in summary

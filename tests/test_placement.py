@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from ganlib import placement
+from ganlib.stats import Verdict
+
+OUTCOME = {"faster": "lower", "slower": "higher", "inconclusive": "inconclusive"}
 
 
 def _part(verdicts: dict, pending=()):
     paired = {}
     for m, (mean, low, high, word) in verdicts.items():
-        paired[f"{m} vs wgan-gp"] = {"auc": {"n": 5, "mean": mean, "low": low, "high": high, "text": f"{word} (x)"}}
+        v = Verdict(OUTCOME[word], n=5, mean=mean, sd=1.0, low=low, high=high, delta=1.0)
+        paired[f"{m} vs wgan-gp"] = {"auc": v.as_dict()}
     for m in pending:
-        paired[f"{m} vs wgan-gp"] = {"auc": {"n": 0, "mean": None, "low": None, "high": None, "text": "inconclusive"}}
+        v = Verdict("inconclusive", n=0, mean=None, sd=None, low=None, high=None, delta=1.0, why="no finished pair")
+        paired[f"{m} vs wgan-gp"] = {"auc": v.as_dict()}
     return {"metric": "w1", "paired": paired}
 
 

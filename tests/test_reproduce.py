@@ -46,8 +46,8 @@ def test_failing_notebook_is_named_and_others_still_run(tmp_path, capsys):
     _notebook(nbs / "01_works.ipynb", "open('ran.txt', 'w').write(profile)")
     status = reproduce("smoke", tmp_path / "rep", tmp_path / "fig", tmp_path / "runs", notebooks_dir=nbs,
                        log=lambda *a: None)
-    assert status["01_works.ipynb"] is None
-    assert "boom in 00" in status["00_fails.ipynb"]
+    assert status["01_works.ipynb"].state == "ok"
+    assert status["00_fails.ipynb"].state == "FAILED" and "boom in 00" in status["00_fails.ipynb"].reason
     assert (nbs / "ran.txt").read_text() == "smoke"
     assert (tmp_path / "rep" / "01_works.html").stat().st_size > 0
     summary = (tmp_path / "rep" / "summary.md").read_text()

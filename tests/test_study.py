@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from ganlib import compare as C
+from ganlib.stats import decide
 from ganlib import study as S
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,8 +72,8 @@ def test_summaries_from_the_store_recompute_the_rule():
         for comp, v in r["paired"].items():
             base = comp.split(" vs ")[1]
             a, b = r["per_method"]["icvp"]["auc"], r["per_method"][base]["auc"]
-            again = C.decide([x - y for x, y in zip(a, b)], r["delta"])
-            assert v["auc"]["outcome"] == again["outcome"] and v["auc"]["n"] == min(len(a), len(b))
+            again = decide([x - y for x, y in zip(a, b)], r["delta"])
+            assert v["auc"]["outcome"] == again.outcome and v["auc"]["n"] == min(len(a), len(b))
         assert r["trained_on"]["runs"] == sum(r["seeds"].values())
     table = S.verdict_table(summaries)
     assert table.count("icvp vs") == sum(len(r["paired"]) for r in summaries.values())

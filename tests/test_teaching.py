@@ -418,19 +418,22 @@ def test_the_offline_explorer_says_its_sliders_need_a_kernel_and_shows_the_stati
         assert any("show_critic_losses" in c.source for c in _nb(p).cells), p
 
 
-def _result(finals_by_method, reach, curves, verdicts=None, seeds=3, threshold=0.5):
-    """A minimal ganlib.compare.summarise result: per-method finals, iterations to threshold and mean curves."""
+def _result(finals_by_method, reach, curves, diffs=None, seeds=3, threshold=0.5):
+    """A minimal ganlib.compare.summarise result: per-method finals, iterations to threshold and mean curves;
+    ``diffs``: ``{"a vs b": paired AUC differences}``, decided by the rule (margin 0.05)."""
+    from ganlib.stats import decide
+
     per = {m: {"final": f, "iters_to_threshold": reach[m],
                "curve": {str(i): {"mean": v} for i, v in zip((0, 100, 200), curves[m])}}
            for m, f in finals_by_method.items()}
     return {"dataset": "toy", "metric": "w1", "iters": 200, "threshold": threshold, "per_method": per,
-            "verdicts": verdicts or {}, "seeds": seeds}
+            "paired": {k: {"auc": decide(d, 0.05).as_dict()} for k, d in (diffs or {}).items()}, "seeds": seeds}
 
 
 def test_curves_conclusion_is_computed_from_the_numbers():
     r = _result({"icvp": [0.2, 0.3], "wgan-gp": [0.5, 0.7]}, {"icvp": [100, 200], "wgan-gp": [None, None]},
                 {"icvp": [2.0, 1.0, 0.25], "wgan-gp": [2.0, 0.6, 0.6]},
-                {"icvp vs wgan-gp": "faster (AUC difference -1, ...)"})
+                {"icvp vs wgan-gp": [-1.0, -1.1, -0.9]})
     text = T.curves_conclusion(r, "8 Gaussians")
     assert "mean final w1 icvp 0.25, wgan-gp 0.6" in text and "icvp lowest" in text
     assert "every seed of icvp reached it (the only method whose every seed did), at iteration 150" in text
@@ -510,8 +513,8 @@ def test_samples_and_modes_conclusions_name_the_numbers():
     assert T.samples_conclusion(r, seed=0).startswith("Seed 0's final w1: icvp 0.2, wgan 0.9.")
     assert "wgan's samples are the closest" in T.samples_conclusion(r, seed=1)
     rows = [{"data": "8gaussians", "samples of": "real data", "covered": 8, "modes": 8},
-            {"data": "8gaussians", "samples of": "icvp (iteration 200)", "covered": 8, "modes": 8},
-            {"data": "8gaussians", "samples of": "wgan (iteration 200)", "covered": 5, "modes": 8}]
+            {"data": "8gaussians", "samples of": "icvp", "iteration": 200, "covered": 8, "modes": 8},
+            {"data": "8gaussians", "samples of": "wgan", "iteration": 200, "covered": 5, "modes": 8}]
     text = T.modes_conclusion(rows)
     assert "real data covers 8/8 modes; icvp 8, wgan 5 (as many as the real data: icvp)" in text
     tie = T.samples_conclusion(_result({"a": [122.4], "b": [122.2], "c": [142.0]}, {m: [1] for m in "abc"},
@@ -521,7 +524,7 @@ def test_samples_and_modes_conclusions_name_the_numbers():
 
 def test_modes_conclusion_tells_none_from_not_all():
     real = {"data": "8gaussians", "samples of": "real data", "covered": 8, "modes": 8, "high_quality": 0.99}
-    gen = lambda m, k, hq=0.5: {"data": "8gaussians", "samples of": f"{m} (iteration 200)", "covered": k,  # noqa: E731
+    gen = lambda m, k, hq=0.5: {"data": "8gaussians", "samples of": m, "iteration": 200, "covered": k,  # noqa: E731
                                 "modes": 8, "high_quality": hq}
     none = T.modes_conclusion([real, gen("wgan", 0, 0.0025), gen("icvp", 0, 0.0155)])
     assert "no generator covers any mode yet: at most 1.6% of a generator's samples lie within 3 sd" in none
