@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PROFILE ?= quick
 
-.PHONY: run test demo bench clean-outputs
+.PHONY: run test test-fast nbval demo bench clean-outputs
 
 $(BIN)/ganlib: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or pass PYTHON=..."; exit 1; }
@@ -22,6 +22,12 @@ demo: $(BIN)/ganlib
 
 test: $(BIN)/ganlib
 	$(BIN)/python -m pytest
+
+test-fast: $(BIN)/ganlib  # everything but the smoke reproductions and the longer trainings
+	$(BIN)/python -m pytest -m "not slow"
+
+nbval: $(BIN)/ganlib  # every notebook cell by cell under nbval (the smoke profile, its default parameters)
+	$(BIN)/python -m pytest --nbval-lax --nbval-current-env notebooks
 
 bench: $(BIN)/ganlib
 	$(BIN)/python benchmarks/step_time.py

@@ -1,8 +1,11 @@
-"""Shared fixtures: keep the cache out of the home folder, and find the offline data."""
+"""Shared fixtures: keep the cache out of the home folder, find the offline data, and run the one smoke
+reproduction of the session that the tests of the main job assert on."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -29,11 +32,30 @@ def fixed_threads(monkeypatch):
     monkeypatch.setenv("GANLIB_THREAD_BUDGET", "off")
 
 
-@pytest.fixture
-def shared_data() -> Path:
-    """The offline data folder: ``$GANLIB_DATA`` if set, else ``<repo>/../shared/data``; skip when absent."""
+def _data_folder() -> Path:
     env = os.environ.get("GANLIB_DATA")
     path = Path(env).expanduser() if env else REPO.parent / "shared" / "data"
     if not path.is_dir():
         pytest.skip(f"offline data folder not present: {path} (set GANLIB_DATA to a folder holding MNIST/ and celeba/)")
     return path
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The offline data folder: ``$GANLIB_DATA`` if set, else ``<repo>/../shared/data``; skip when absent."""
+    return _data_folder()
+
+
+@pytest.fixture(scope="session")
+def smoke(tmp_path_factory, _session_cache):
+    """The session's one ``ganlib reproduce --profile smoke`` (every notebook, once per test run), as CI runs it
+    (``MPLBACKEND=Agg`` in its environment), in its own process so that its whole log is kept (the kernels write
+    to the same terminal): ``(reports, figures, runs, exit status, log)``."""
+    data = _data_folder()
+    tmp = tmp_path_factory.mktemp("smoke")
+    rep, fig, runs = tmp / "reports", tmp / "figures", tmp / "runs"
+    env = {**os.environ, "MPLBACKEND": "Agg", "GANLIB_CACHE": str(_session_cache)}
+    done = subprocess.run([sys.executable, "-m", "ganlib", "reproduce", "--profile", "smoke", "--reports", str(rep),
+                           "--figures", str(fig), "--runs", str(runs), "--data-dir", str(data)],
+                          env=env, capture_output=True, text=True)
+    return rep, fig, runs, done.returncode, done.stdout + done.stderr

@@ -10,6 +10,7 @@ import pytest
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
+@pytest.mark.slow
 def test_readme_example_trains_icvp_and_plots_its_schedule(tmp_path, monkeypatch, fixed_threads):
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
     example = next(b for b in blocks if "train(" in b)

@@ -1,10 +1,7 @@
 """The papermill runner: every figure and report of the smoke profile, and failures reported by name."""
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -54,24 +51,7 @@ def test_failing_notebook_is_named_and_others_still_run(tmp_path, capsys):
     assert "00_fails.ipynb | FAILED" in summary and "01_works.ipynb | ok" in summary
 
 
-@pytest.fixture(scope="module")
-def smoke(tmp_path_factory, _session_cache):
-    """One ``ganlib reproduce --profile smoke`` for this module, as CI runs it (``MPLBACKEND=Agg`` in its
-    environment), in its own process so that its whole log is kept (the kernels write to the same terminal):
-    ``(reports, figures, runs, exit status, log)``."""
-    env_data = os.environ.get("GANLIB_DATA")
-    data = Path(env_data).expanduser() if env_data else Path(__file__).resolve().parents[2] / "shared" / "data"
-    if not data.is_dir():
-        pytest.skip(f"offline data folder not present: {data} (set GANLIB_DATA to a folder holding MNIST/ and celeba/)")
-    tmp = tmp_path_factory.mktemp("smoke")
-    rep, fig, runs = tmp / "reports", tmp / "figures", tmp / "runs"
-    env = {**os.environ, "MPLBACKEND": "Agg", "GANLIB_CACHE": str(_session_cache)}
-    done = subprocess.run([sys.executable, "-m", "ganlib", "reproduce", "--profile", "smoke", "--reports", str(rep),
-                           "--figures", str(fig), "--runs", str(runs), "--data-dir", str(data)],
-                          env=env, capture_output=True, text=True)
-    return rep, fig, runs, done.returncode, done.stdout + done.stderr
-
-
+@pytest.mark.slow
 def test_reproduce_smoke_writes_every_figure_and_report(smoke):
     rep, fig, runs, code, log = smoke
     assert code == 0, log
@@ -117,6 +97,7 @@ def test_reproduce_smoke_writes_every_figure_and_report(smoke):
 PLOTS = re.compile(r"save_figure\(|plt\.(subplots|figure)\(")  # a cell that makes a figure
 
 
+@pytest.mark.slow
 def test_executed_notebooks_embed_their_figures_whatever_the_callers_mplbackend(smoke):
     """Was: with ``MPLBACKEND=Agg`` in the environment (``.ci/run`` sets it), 9 of the 10 executed notebooks and
     their HTML held no image at all."""
@@ -135,6 +116,7 @@ def test_executed_notebooks_embed_their_figures_whatever_the_callers_mplbackend(
     assert plotting >= 8  # 01-09 make figures
 
 
+@pytest.mark.slow
 def test_reproduce_log_and_notebooks_hold_no_kernel_or_worker_noise(smoke):
     """Was: every run printed "[IPKernelApp] WARNING | Kernel is running over TCP without encryption..." (and at
     times "[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel."); notebook 08's executed copy held 237
