@@ -70,22 +70,24 @@ class DistanceLambda:
         return self.lambda_min + (self.lambda_max - self.lambda_min) * r_t**self.gamma
 
 
+# The "step" schedule: the excess over lambda_min is multiplied by STEP_FACTOR every total // STEP_COUNT critic steps.
+STEP_FACTOR, STEP_COUNT = 0.5, 10
+
+
 @dataclass
 class TimeLambda:
     """Time-based decay from ``lambda_max`` to ``lambda_min`` over ``total`` critic steps.
 
     ``kind`` is one of ``linear``, ``exponential`` (geometric: reaches ``lambda_min`` at ``total``,
     never below it), ``cosine`` (half cosine), ``step`` (multiply the excess over ``lambda_min``
-    by ``factor`` every ``step_size`` steps).  The distance ``r_t`` is ignored: these are the
-    "time-driven" decays to compare against the paper's "distance-driven" one.
+    by :data:`STEP_FACTOR` every ``total //`` :data:`STEP_COUNT` steps).  The distance ``r_t`` is
+    ignored: these are the "time-driven" decays to compare against the paper's "distance-driven" one.
     """
 
     kind: str = "linear"
     lambda_max: float = 10.0
     lambda_min: float = 0.0
     total: int = 10000
-    factor: float = 0.5
-    step_size: int | None = None  # default: total // 10
 
     def __post_init__(self):
         check_choice("time-based lambda schedule", self.kind, ("linear", "exponential", "cosine", "step"))
@@ -102,17 +104,17 @@ class TimeLambda:
         if self.kind == "exponential":
             floor = max(lo, 1e-3 * hi)  # geometric decay needs a positive end point
             return max(lo, hi * (floor / hi) ** p) if hi > 0 else lo
-        return lo + (hi - lo) * self.factor ** (t // (self.step_size or max(self.total // 10, 1)))
+        return lo + (hi - lo) * STEP_FACTOR ** (t // max(self.total // STEP_COUNT, 1))
 
 
-def make_lambda_schedule(kind: str, lambda_max=10.0, lambda_min=0.0, gamma=1.0, total=10000, **time_kw):
+def make_lambda_schedule(kind: str, lambda_max=10.0, lambda_min=0.0, gamma=1.0, total=10000):
     """Build a lambda schedule by name (one of :data:`LAMBDA_SCHEDULES`)."""
     check_choice("lambda schedule", kind, LAMBDA_SCHEDULES)
     if kind == "constant":
         return ConstantLambda(lambda_max)
     if kind == "distance":
         return DistanceLambda(lambda_max, lambda_min, gamma)
-    return TimeLambda(kind, lambda_max, lambda_min, total, **time_kw)
+    return TimeLambda(kind, lambda_max, lambda_min, total)
 
 
 # ---------------------------------------------------------------------------------------------

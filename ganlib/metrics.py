@@ -37,6 +37,10 @@ from .data import Dataset, cache_dir, toy_sample
 
 METRICS = ("w1", "fid", "modes", "kl_modes", "swd")
 
+# Seeds of an evaluation's draws, from its ``seed`` (the generated sample and swd's projections use ``seed`` itself):
+REAL_STREAM = 1  # the real sample: seed + REAL_STREAM
+FLOOR_STREAM = 1_000_003  # w1_floor's two real samples: FLOOR_STREAM + 2 * seed and the seed after it
+
 # --------------------------------------------------------------------------------------------
 # Toy 2-D: exact W1 (METHOD.md section 5, first item).
 # --------------------------------------------------------------------------------------------
@@ -70,7 +74,8 @@ def w1_floor(name: str, n: int, seed: int = 0) -> float:
     A perfect generator scores about this value, not 0. Deterministic in ``seed``, hence cached. Its two
     samples use seeds far from those :func:`evaluate` uses, so they are independent of its real sample.
     """
-    return w1_exact(toy_real(name, n, 1_000_003 + 2 * seed), toy_real(name, n, 1_000_004 + 2 * seed))
+    first = FLOOR_STREAM + 2 * seed
+    return w1_exact(toy_real(name, n, first), toy_real(name, n, first + 1))
 
 
 # --------------------------------------------------------------------------------------------
@@ -471,7 +476,7 @@ def evaluate(generator: nn.Module, dataset: Dataset, names=None, n: int = 2000, 
             raise ValueError(f"metric {name!r} does not apply to dataset {dataset.name} "
                              f"(shape {tuple(dataset.shape)}); accepted for it: {', '.join(ok)}")
     fake = generate(generator, n, seed, device, batch_size)
-    real = real_samples(dataset, n, seed + 1)
+    real = real_samples(dataset, n, seed + REAL_STREAM)
     out: dict[str, float] = {}
     if "w1" in names:
         out["w1"] = w1_exact(fake, real)

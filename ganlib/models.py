@@ -151,10 +151,14 @@ class DCGANCritic(nn.Module):
         return self.out(self.net(x).flatten(1)).squeeze(1)
 
 
-def build_models(kind: str, shape, latent_dim=None, width=None, g_act=None, d_act=None, g_norm="batch",
+def build_models(kind: str, shape, latent_dim: int, width: int, g_act=None, d_act=None, g_norm="batch",
                  d_norm="none", dropout=0.0, spectral_norm=False, penalty=True, noise="normal"):
     """Generator and critic for a data set of ``kind`` ("toy" or "image") and sample ``shape``; the generator
-    draws its latents from ``noise`` (:func:`latents`)."""
+    draws its latents from ``noise`` (:func:`latents`).
+
+    ``latent_dim`` and ``width`` are given: a run's come from its resolved config
+    (:meth:`ganlib.config.Config.resolved`, where their defaults live).  An activation left ``None`` is each
+    network's own (relu; the image critic's leaky_relu, METHOD.md section 3)."""
     if noise not in NOISES:
         raise ValueError(f"unknown noise {noise!r}; accepted: {', '.join(NOISES)}")
     for name, value, accepted in (("generator norm", g_norm, G_NORMS), ("critic norm", d_norm, D_NORMS)):
@@ -166,12 +170,12 @@ def build_models(kind: str, shape, latent_dim=None, width=None, g_act=None, d_ac
         raise ValueError("batch norm in a gradient-penalty critic mixes samples and breaks the per-sample "
                          "penalty; use critic norm 'none' or 'layer' (batch is accepted for wgan only)")
     if kind == "toy":
-        g = MLPGenerator(latent_dim or 2, width or 512, shape[0], g_act or "relu")
-        d = MLPCritic(shape[0], width or 512, d_act or "relu", dropout, spectral_norm)
+        g = MLPGenerator(latent_dim, width, shape[0], g_act or "relu")
+        d = MLPCritic(shape[0], width, d_act or "relu", dropout, spectral_norm)
         g.noise = noise
         return g, d
     c, h, _ = shape
-    g = DCGANGenerator(h, c, latent_dim or 128, width or 64, g_act or "relu", g_norm)
-    d = DCGANCritic(h, c, width or 64, d_act or "leaky_relu", d_norm, dropout, spectral_norm)
+    g = DCGANGenerator(h, c, latent_dim, width, g_act or "relu", g_norm)
+    d = DCGANCritic(h, c, width, d_act or "leaky_relu", d_norm, dropout, spectral_norm)
     g.noise = noise
     return g, d

@@ -10,7 +10,7 @@
 - ``checkpoint.pt`` every ``cfg.checkpoint_every`` iterations and at the end, written atomically
   (with ``cfg.keep_generators`` also ``generators/iter_NNNNNN.pt``, for ``ganlib evaluate``);
 - ``probe.jsonl``  with ``cfg.probe_every``: the critic measured on a fixed batch (:func:`probe`);
-- ``run.json``     status (running, finished, failed and why), environment and timings.
+- ``run.json``     status (running, finished, failed and why), environment, thread count and timings.
 
 ``train(cfg, out, resume=True)`` continues from ``checkpoint.pt``: on CPU, N iterations resumed for
 N more end with the same parameters as 2N in one go.
@@ -132,8 +132,7 @@ class Run:
     Speed: with ``precision="bf16"`` the networks run under autocast (losses, gradient norm and
     penalty stay float32).  Nothing in the critic loop waits for a GPU: losses, ``w_t`` and the ICVP
     schedule stay on the device, and each generator iteration reads its log row and checks that the
-    losses are finite in one transfer.  Every step also follows the machine's thread budget
-    (:func:`ganlib.threads.rebalance`).
+    losses are finite in one transfer.
     """
 
     def __init__(self, cfg: Config, data=None):
@@ -141,9 +140,7 @@ class Run:
         self.device = select_device(cfg.device)
         torch.manual_seed(cfg.seed)
         self.data = data or load_dataset(cfg.dataset, cfg.data_dir, cfg.image_size, max_images=cfg.max_images)
-        toy = self.data.kind == "toy"
-        cfg.latent_dim = cfg.latent_dim or (2 if toy else 128)
-        self.cfg = cfg
+        self.cfg = cfg  # resolved: latent_dim and width are set (Config.resolved holds their defaults)
         act = cfg.activation
         self.G, self.D = build_models(self.data.kind, self.data.shape, cfg.latent_dim, cfg.width, act, act,
                                       cfg.g_norm, cfg.d_norm, cfg.dropout, cfg.spectral_norm,
@@ -183,10 +180,8 @@ class Run:
     # -- one generator iteration ---------------------------------------------------------------
     def step(self) -> dict:
         cfg, G, D = self.cfg, self.G, self.D
-        threads.rebalance()
-        n_crit = 100 if cfg.wgan_warmup and (self.it < 25 or self.it % 500 == 0) else cfg.n_critic
         critic_finite = torch.ones((), dtype=torch.bool, device=self.device)
-        for _ in range(n_crit):
+        for _ in range(cfg.n_critic):
             real = self.real_batch()
             with torch.no_grad(), self.autocast():
                 fake = at_least_fp32(G(noise(cfg, cfg.batch_size, self.device, self.noise_rng)))
@@ -368,17 +363,28 @@ def saved_run(out) -> tuple[Config, dict]:
     saved = Config.load(out / "config.json")  # errors name the file
     try:
         state = load_checkpoint(ckpt_path)
-        written_by = Config.from_dict(state["config"])
+        written_by = Config.from_dict(state["config"]).resolved()
     except Exception as e:  # noqa: BLE001 - any unreadable checkpoint gets the same one-line answer
         raise ValueError(f"{ckpt_path} cannot be read as a ganlib checkpoint ({type(e).__name__}: "
                          f"{(str(e).splitlines() or [''])[0]}); delete it to start the run over") from None
-    differ = [f"{k} {getattr(written_by, k)!r} in the checkpoint, {getattr(saved, k)!r} in config.json"
-              for k in saved.to_dict() if k not in RESUMABLE + ("device",)
-              and getattr(written_by, k) != getattr(saved, k)]
+    # Compared resolved: a default left null by an older version (width) is the value resolved now.
+    ours = saved.resolved()
+    differ = [f"{k} {getattr(written_by, k)!r} in the checkpoint, {getattr(ours, k)!r} in config.json"
+              for k in ours.to_dict() if k not in RESUMABLE + ("device",)
+              and getattr(written_by, k) != getattr(ours, k)]
     if differ:
         raise ValueError(f"{ckpt_path} belongs to another run ({'; '.join(differ)}); put back the run's own "
                          f"checkpoint, or start a new run in another folder")
     return saved, state
+
+
+def _threads_started_with(out) -> int | None:
+    """The thread count in ``out/run.json`` (``None`` where it holds none: a run written before it was recorded)."""
+    try:
+        n = json.loads((out / "run.json").read_text()).get("threads")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return n if isinstance(n, int) and n >= 1 else None
 
 
 def train(cfg: Config, out=None, resume: bool = False, callback=None, data=None) -> Run:
@@ -413,15 +419,7 @@ def train(cfg: Config, out=None, resume: bool = False, callback=None, data=None)
             raise ValueError(f"{ckpt_path} does not fit the networks of {out / 'config.json'} ({type(e).__name__}: "
                              f"{(str(e).splitlines() or [''])[0]}); put back the run's own checkpoint, or start a "
                              f"new run in another folder") from None
-    env = environment(run.device)
-    if out:
-        out.mkdir(parents=True, exist_ok=True)
-        cfg.save(out / "config.json")
-        for name in ("log.jsonl", "metrics.jsonl", "probe.jsonl"):  # a fresh start keeps no row of an earlier try
-            _truncate_jsonl(out / name, run.it if state is not None else -1)
-        write_json(out / "run.json", {"status": "running", "iter": run.it, "data": run.data.describe(), **env})
-    log_f = open(out / "log.jsonl", "a") if out else None
-    metrics_rows = []
+    log_f, metrics_rows = None, []
 
     def checkpoint():
         if out:
@@ -443,8 +441,17 @@ def train(cfg: Config, out=None, resume: bool = False, callback=None, data=None)
                 f.write(json.dumps(row) + "\n")
 
     bar = tqdm(total=cfg.iters, initial=run.it, disable=cfg.quiet, desc=f"{cfg.method} {cfg.dataset}", leave=False)
-    threads.join()  # count this process among those training on the machine (ganlib.threads)
+    # The run's thread count, fixed until it ends (ganlib.threads); a resumed run keeps the one it started with.
+    n_threads = threads.join(_threads_started_with(out) if state is not None else None)
     try:
+        env = {**environment(run.device), "threads": n_threads}
+        if out:
+            out.mkdir(parents=True, exist_ok=True)
+            cfg.save(out / "config.json")
+            for name in ("log.jsonl", "metrics.jsonl", "probe.jsonl"):  # a fresh start keeps no row of an earlier try
+                _truncate_jsonl(out / name, run.it if state is not None else -1)
+            write_json(out / "run.json", {"status": "running", "iter": run.it, "data": run.data.describe(), **env})
+            log_f = open(out / "log.jsonl", "a")
         if run.it == 0 and 0 in cfg.eval_at:
             record_metrics()
         if run.it == 0:

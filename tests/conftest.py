@@ -27,8 +27,9 @@ def _isolated_cache(_session_cache, monkeypatch) -> Path:
 
 @pytest.fixture
 def fixed_threads(monkeypatch):
-    """Thread budget off: the budget follows the machine's load, and a sum split over 1 or 2 threads differs
-    in its last bits, so tests that compare runs bit for bit need a fixed thread count (ganlib.threads)."""
+    """Thread budget off: a run's thread count depends on how many ganlib runs train on the machine when it
+    starts (ganlib.threads), and a sum split over 1 or 2 threads differs in its last bits; tests that compare
+    two runs bit for bit while other tests may run beside them keep the caller's count."""
     monkeypatch.setenv("GANLIB_THREAD_BUDGET", "off")
 
 

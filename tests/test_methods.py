@@ -160,6 +160,13 @@ def test_time_schedules_ignore_the_distance():
     assert make_lambda_schedule("linear", 10.0, 0.0, total=10)(5, 0.9) == pytest.approx(5.0)
 
 
+def test_step_schedule_halves_the_excess_ten_times_over_the_run():
+    """``--lambda-schedule step`` (lambda_max, lambda_min and the run's critic steps: all it takes from Config)."""
+    lam = make_lambda_schedule("step", 10.0, 2.0, total=100)
+    assert [lam(t, 0.5) for t in (0, 9, 10, 19, 20, 95)] == [10.0, 10.0, 6.0, 6.0, 4.0, 2.0 + 8.0 * 0.5**9]
+    assert make_lambda_schedule("step", 10.0, 0.0, total=5)(3, 0.5) == 10.0 * 0.5**3  # total < 10: every step
+
+
 def test_unknown_lambda_schedule_lists_accepted():
     with pytest.raises(ValueError, match="nope.*constant, distance, linear, exponential, cosine, step"):
         make_lambda_schedule("nope")
@@ -383,12 +390,12 @@ def test_fakes_are_detached_in_the_critic_step(name):
 
 def test_no_batch_norm_in_a_penalty_critic():
     with pytest.raises(ValueError, match="batch"):
-        build_models("image", (1, 28, 28), width=8, d_norm="batch", penalty=True)
+        build_models("image", (1, 28, 28), 8, 8, d_norm="batch", penalty=True)
     with pytest.raises(ValueError, match="batch"):
-        build_models("toy", (2,), width=8, d_norm="batch", penalty=True)
-    _, d = build_models("image", (1, 28, 28), width=8)
+        build_models("toy", (2,), 2, 8, d_norm="batch", penalty=True)
+    _, d = build_models("image", (1, 28, 28), 8, 8)
     assert not any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in d.modules())
-    _, d = build_models("image", (1, 28, 28), width=8, d_norm="batch", penalty=False)  # wgan may
+    _, d = build_models("image", (1, 28, 28), 8, 8, d_norm="batch", penalty=False)  # wgan may
     assert any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in d.modules())
 
 

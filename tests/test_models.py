@@ -18,7 +18,7 @@ def _seed():
 
 
 def test_toy_shapes():
-    g, d = build_models("toy", (2,), width=16)
+    g, d = build_models("toy", (2,), latent_dim=2, width=16)
     x = g(torch.randn(5, 2))
     assert x.shape == (5, 2)
     assert d(x).shape == (5,)
@@ -36,9 +36,12 @@ def test_image_shapes_and_range(shape):
     assert d(torch.rand(4, *shape)).shape == (4,)
 
 
-def test_default_image_latent_is_128():
-    g, _ = build_models("image", (1, 28, 28), width=W)
-    assert g(torch.randn(2, 128)).shape == (2, 1, 28, 28)
+def test_the_sizes_are_given_not_defaulted():
+    """A run's latent size and width come from its resolved config (ganlib.config), the one place of their defaults."""
+    with pytest.raises(TypeError, match="latent_dim"):
+        build_models("image", (1, 28, 28))
+    g, d = build_models("image", (1, 28, 28), 128, W)
+    assert g(torch.randn(2, 128)).shape == (2, 1, 28, 28) and d.out.in_features == 4 * W * 16
 
 
 @pytest.mark.parametrize("act", ACTIVATIONS)
@@ -82,19 +85,19 @@ def test_image_options_build_and_run(opts, shape):
 
 def test_layer_norm_critic_is_per_sample():
     # The penalty is per sample, so the critic's output for one sample must not depend on the batch.
-    _, d = build_models("image", (1, 28, 28), width=W, d_norm="layer")
+    _, d = build_models("image", (1, 28, 28), latent_dim=8, width=W, d_norm="layer")
     x = torch.rand(6, 1, 28, 28)
     torch.testing.assert_close(d(x)[:2], d(x[:2]), atol=1e-5, rtol=1e-5)
 
 
 def test_toy_options_build_and_run():
-    g, d = build_models("toy", (2,), width=16, dropout=0.2, spectral_norm=True, g_act="tanh", d_act="leaky_relu")
+    g, d = build_models("toy", (2,), 2, 16, dropout=0.2, spectral_norm=True, g_act="tanh", d_act="leaky_relu")
     assert d(g(torch.randn(4, 2))).shape == (4,)
     assert any(parametrize.is_parametrized(m, "weight") for m in d.modules())
 
 
 def test_spectral_norm_bounds_the_layers():
-    _, d = build_models("toy", (2,), width=16, spectral_norm=True)
+    _, d = build_models("toy", (2,), latent_dim=2, width=16, spectral_norm=True)
     d.train()
     for _ in range(50):  # power iteration runs once per training-mode forward
         d(torch.randn(8, 2))
@@ -105,7 +108,7 @@ def test_spectral_norm_bounds_the_layers():
 
 def test_bad_activation_lists_accepted():
     with pytest.raises(ValueError) as e:
-        build_models("toy", (2,), width=4, g_act="swish")
+        build_models("toy", (2,), latent_dim=2, width=4, g_act="swish")
     assert "swish" in str(e.value)
     for name in ACTIVATIONS:
         assert name in str(e.value)
@@ -113,13 +116,13 @@ def test_bad_activation_lists_accepted():
 
 def test_bad_norms_and_dropout():
     with pytest.raises(ValueError, match="group.*none, layer, batch"):
-        build_models("image", (1, 28, 28), width=W, d_norm="group")
+        build_models("image", (1, 28, 28), latent_dim=8, width=W, d_norm="group")
     with pytest.raises(ValueError, match="batch, none"):
-        build_models("image", (1, 28, 28), width=W, g_norm="layer")
+        build_models("image", (1, 28, 28), latent_dim=8, width=W, g_norm="layer")
     with pytest.raises(ValueError, match="dropout"):
-        build_models("toy", (2,), width=4, dropout=1.0)
+        build_models("toy", (2,), latent_dim=2, width=4, dropout=1.0)
 
 
 def test_bad_image_size():
     with pytest.raises(ValueError, match="28, 32, 64"):
-        build_models("image", (3, 48, 48), width=W)
+        build_models("image", (3, 48, 48), latent_dim=8, width=W)

@@ -15,8 +15,12 @@ from ganlib.methods import Method
 from ganlib.train import NonFiniteLossError, Run, atomic_save, load_checkpoint, read_jsonl, train
 
 
-# Bit-exact comparisons need a fixed thread count (tests/conftest.py: fixed_threads).
-pytestmark = pytest.mark.usefixtures("fixed_threads")
+@pytest.fixture(autouse=True)
+def _no_other_runs(tmp_path_factory, monkeypatch):
+    """Bit-exact comparisons need runs started under the same conditions: a run takes its thread count when it
+    starts, from the ganlib runs training then (ganlib.threads, on as by default), so none outside counts here."""
+    monkeypatch.setenv("GANLIB_THREADS_DIR", str(tmp_path_factory.mktemp("threads")))
+    monkeypatch.delenv("GANLIB_THREAD_BUDGET", raising=False)
 
 
 TOY = dict(dataset="8gaussians", quiet=True)
@@ -97,6 +101,20 @@ def test_resume_keeps_the_saved_config(tmp_path):
     train(Config(method="wgan-gp", iters=1, width=16, seed=3, **TOY), out=tmp_path)
     run = train(Config(method="icvp", iters=2, width=99, seed=0, **TOY), out=tmp_path, resume=True)
     assert (run.cfg.method, run.cfg.width, run.cfg.seed, run.cfg.iters) == ("wgan-gp", 16, 3, 2)
+
+
+def test_a_run_saved_with_its_width_null_resumes(tmp_path):
+    """Earlier versions saved ``width`` null (build_models filled it); Config.resolved fills it now.  A run resumes
+    whether its checkpoint or its config.json still holds the null: they are compared resolved."""
+    train(Config(iters=1, **TOY), out=tmp_path)
+    assert json.loads((tmp_path / "config.json").read_text())["width"] == 512  # the toy MLP's width, resolved
+    state = load_checkpoint(tmp_path / "checkpoint.pt")
+    state["config"]["width"] = None  # a checkpoint of the earlier version
+    torch.save(state, tmp_path / "checkpoint.pt")
+    assert train(Config(iters=2, **TOY), out=tmp_path, resume=True).cfg.width == 512
+    saved = json.loads((tmp_path / "config.json").read_text())
+    (tmp_path / "config.json").write_text(json.dumps({**saved, "width": None}))  # its config.json
+    assert train(Config(iters=3, **TOY), out=tmp_path, resume=True).it == 3
 
 
 def test_reusing_a_run_folder_without_resume_is_refused(tmp_path):
