@@ -24,7 +24,7 @@ from pathlib import Path
 
 import warnings
 
-from ganlib import compare
+from ganlib.harness import compare
 from ganlib.stats import decide
 from ganlib.provenance import environment
 

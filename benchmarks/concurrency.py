@@ -9,16 +9,21 @@ thread pools loaded beside torch's), inside ``ganlib.threads.join()`` as ``ganli
 The processes get the environment of a plain shell: the pool variables (``OMP_NUM_THREADS``, ...),
 ``OMP_WAIT_POLICY`` and ``GOMP_SPINCOUNT`` are removed (``--env`` sets some on purpose), and a private
 shared folder (``GANLIB_THREADS_DIR``) so that other ganlib processes on the machine do not count.
-They warm up for ``--warmup`` seconds, then train for ``--seconds`` at the same time; the time per
+They start one after the other, each joining while those before it hold their threads, as a run started
+beside one already training: the first keeps every core and the second takes half (a run's count is
+fixed when it starts, so this uneven pair is the case to measure).  Each warms up for ``--warmup``
+seconds before the next starts, then all train for ``--seconds`` at the same time; the time per
 iteration is the window divided by the iterations done in it.
 
 Target: each of two concurrent processes at least 40% of its solo speed (solo ms / pair ms >= 0.4).
+Under OpenMP's default wait policy the first one's idle threads spin; ``--env OMP_WAIT_POLICY=PASSIVE``
+measures the pair with idle threads that sleep (``ganlib.threads``).
 ``--without-budget`` also measures ``GANLIB_THREAD_BUDGET=off`` (the behaviour before the budget).
 
 The budget must not slow a lone run by more than 5%.  One lone sample of each mode cannot show that on a
 shared machine (identical lone runs differ by up to 20%), so ``--lone-pairs N`` alternates N lone runs
 with and without the budget and judges the paired differences (with minus without) by ganlib's verdict
-rule, ``ganlib.compare.decide``, with the 5% of the median time without the budget as the margin:
+rule, ``ganlib.stats.decide``, with the 5% of the median time without the budget as the margin:
 ``equivalent`` meets the target, ``higher`` (slower) misses it, ``inconclusive`` says how many pairs
 would decide.
 """
@@ -40,12 +45,12 @@ TARGET = 0.4
 
 def child(args) -> None:
     """One training process: warm up, say ``ready``, wait for ``go``, train for the window, report."""
-    import torch
-
-    import ganlib.metrics  # noqa: F401  (the pools of a run that evaluates)
+    import ganlib.metrics  # noqa: F401  (the pools of a run that evaluates; ganlib first, as `ganlib train`)
     from ganlib import threads
     from ganlib.config import Config
     from ganlib.train import Run
+
+    import torch
 
     run = Run(Config(method="icvp", dataset="8gaussians", width=args.width, device="cpu", quiet=True, seed=0))
     threads.join()
@@ -64,14 +69,14 @@ def child(args) -> None:
 
 
 def phase(n: int, env: dict, args) -> list[dict]:
-    """Start ``n`` processes together; their reports once all have trained through the same window."""
+    """Start ``n`` processes one after the other; their reports once all have trained through the same window."""
     cmd = [sys.executable, os.path.abspath(__file__), "--child", "--seconds", str(args.seconds),
            "--warmup", str(args.warmup), "--width", str(args.width)]
-    procs = [subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True)
-             for _ in range(n)]
+    procs = []
     try:
-        for p in procs:
-            line = p.stdout.readline().strip()
+        for _ in range(n):
+            procs.append(subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True))
+            line = procs[-1].stdout.readline().strip()
             if line != "ready":
                 raise RuntimeError(f"a benchmark process failed before training (said {line!r})")
         for p in procs:
@@ -140,17 +145,17 @@ def main():
     if lone:
         import statistics
 
-        from ganlib.compare import decide, verdict_text
+        from ganlib.stats import decide
 
         off = statistics.median(b for _, b in lone)
         r = decide([a - b for a, b in lone], 0.05 * off)
         print(f"lone runs alternated, {len(lone)} pairs (ms/iter with budget / without): "
               + ", ".join(f"{a:.1f}/{b:.1f}" for a, b in lone))
-        print("lone-run cost of the budget: " + verdict_text(r, "time per iteration (ms)",
+        print("lone-run cost of the budget: " + r.text("time per iteration (ms)",
               "with minus without the budget; positive = the budget slows a lone run",
               {"lower": "faster with the budget", "higher": "slower with the budget"})
               + f"; target: within 5% ({0.05 * off:.2f} ms): "
-              + {"equivalent": "met", "higher": "NOT met"}.get(r["outcome"], "not shown"))
+              + {"equivalent": "met", "higher": "NOT met"}.get(r.outcome, "not shown"))
 
 
 if __name__ == "__main__":

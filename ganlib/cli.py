@@ -15,7 +15,7 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-from .config import Config
+from .config import FIELD_TYPES, Config
 from .methods import METHODS
 
 
@@ -52,21 +52,19 @@ def add_config_options(p: argparse.ArgumentParser, skip=()) -> None:
             continue
         opt = "--" + f.name.replace("_", "-")
         meta = f.metadata
-        # A default that is None or empty is explained in the help text itself ("default: ...").
-        said = "default" in meta["help"].lower()
-        kw = {"help": meta["help"] if said else f"{meta['help']} (default: {f.default})",
+        # A default that is None or empty is described by the field's default_text (ganlib.config._f).
+        kw = {"help": f"{meta['help']} (default: {meta.get('default_text', f.default)})",
               "default": argparse.SUPPRESS, "dest": f.name}
         if meta.get("choices"):
             kw["choices"] = meta["choices"]
-        if isinstance(f.default, bool):
+        kind, _ = FIELD_TYPES[f.name]
+        if kind is bool:
             kw.update(type=_bool, nargs="?", const=True, metavar="BOOL")
-        elif isinstance(f.default, (list, tuple)):
+        elif kind is list:
             kw["type"] = _int_list if meta.get("type") is int else _str_list
             kw["metavar"] = "A,B,..."
-        elif isinstance(f.default, int) or "int" in str(f.type):
-            kw["type"] = int
-        elif isinstance(f.default, float) or "float" in str(f.type):
-            kw["type"] = float
+        elif kind in (int, float):
+            kw["type"] = kind
         p.add_argument(opt, **kw)
 
 
@@ -122,7 +120,7 @@ def cmd_demo(args) -> int:
     import torch
 
     from .data import toy_sample
-    from .plots import scatter_samples
+    from .notebook.plots import scatter_samples
     from .provenance import environment
     from .train import train
 
@@ -147,7 +145,7 @@ def cmd_demo(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    from .compare import evaluate_run
+    from .harness.compare import evaluate_run
     from .methods import check_choice
     from .metrics import METRICS
     from .train import saved_run
@@ -169,7 +167,7 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from .compare import compare
+    from .harness.compare import compare
 
     skip = ("method", "dataset", "iters", "seed")
     given = {f.name: getattr(args, f.name) for f in fields(Config) if hasattr(args, f.name) and f.name not in skip}
@@ -184,7 +182,7 @@ def cmd_compare(args) -> int:
 
 
 def cmd_sweep(args) -> int:
-    from .sweep import cli_sweep
+    from .harness.sweep import cli_sweep
 
     return cli_sweep(args.config, args.out, args.workers, args.storage, args.max_trials, args.progress,
                      args.stale_after, args.threads)
@@ -192,7 +190,7 @@ def cmd_sweep(args) -> int:
 
 def cmd_reproduce(args) -> int:
     """Exit status 0 when every notebook ran or was skipped because its data set is absent; else 1."""
-    from .reproduce import reproduce
+    from .harness.reproduce import reproduce
 
     status = reproduce(args.profile, args.reports, args.figures, args.runs, args.data_dir, args.fresh,
                        _str_list(args.only) if args.only else None, from_results=args.from_results,
@@ -249,8 +247,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     w = sub.add_parser("sweep", help="grid or random search over any config fields (resumable, parallel)",
                        description="Run or resume a sweep CONFIG (JSON, see sweeps/): every configuration x seed; "
-                       "results in OUT/results.csv and OUT/summary.md. Details: python -m pydoc ganlib.sweep")
-    from .sweep import add_arguments as add_sweep_arguments
+                       "results in OUT/results.csv and OUT/summary.md. Details: python -m pydoc ganlib.harness.sweep")
+    from .harness.sweep import add_arguments as add_sweep_arguments
 
     add_sweep_arguments(w)
     w.set_defaults(func=cmd_sweep)

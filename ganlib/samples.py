@@ -2,7 +2,7 @@
 
 Images are tiled 8 to a row with torchvision's ``save_image``; 2-D points (the toy sets) are drawn as dots on a
 fixed square of side ``2 * extent`` centred on 0 (the toy sets lie within about +-1.5), generated points in red
-over the real ones in grey when those are given.  The notebooks' figures are drawn by ``ganlib.plots``.
+over the real ones in grey when those are given.  The notebooks' figures are drawn by ``ganlib.notebook.plots``.
 """
 
 from __future__ import annotations

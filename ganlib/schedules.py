@@ -2,8 +2,8 @@
 
 Pure computation (numbers in, arrays out): :func:`schedule_traces` feeds a trace ``w_t`` through the *same*
 :class:`ganlib.methods.ICVPSchedule` the trainer uses; :func:`agp_trace` does the same for agp's controller;
-:func:`load_trace` reads the distance trace shipped in ``ganlib/traces/``.  ``ganlib.widgets`` (the explorer of
-notebook 07) and ``ganlib.teaching`` both build on this module, and neither on the other.
+:func:`load_trace` reads the distance trace shipped in ``ganlib/traces/``.  ``ganlib.notebook.widgets`` (the explorer of
+notebook 07) and ``ganlib.notebook.teaching`` both build on this module, and neither on the other.
 
 >>> tr = schedule_traces([4.0, 2.0, 1.0], warmup=0, beta=0.5, lambda_max=10.0)
 >>> tr["lambda_t"].tolist()
@@ -61,7 +61,7 @@ def agp_trace(ws, lambda_max=0.1):
     """agp's ``lambda_t`` on the distance trace ``ws``, in a toy closed loop; returns ``(lambda_t, n_t)`` arrays.
 
     The critic's slope at the penalty points is taken to sit at its optimum for the weight in force,
-    ``n_t = max(0, 1 + w_t / (2 lambda_t))`` (METHOD.md section 8.4, :func:`ganlib.teaching.penalty_optimum`),
+    ``n_t = max(0, 1 + w_t / (2 lambda_t))`` (METHOD.md section 8.4, :func:`ganlib.notebook.teaching.penalty_optimum`),
     and fed to the trainer's own controller (:class:`ganlib.relatives.LambdaController`, started at
     ``lambda_max``).  A real critic lags behind lambda and its norm is noisy, so this shows the controller's
     direction and pace on a realistic distance, not a training run (the train button's ``agp`` run logs that).

@@ -1,11 +1,11 @@
-"""The code panel of notebooks 01-03 (``ganlib.teaching.show_critic_losses``) as a reader sees it, in JupyterLab and
+"""The code panel of notebooks 01-03 (``ganlib.notebook.teaching.show_critic_losses``) as a reader sees it, in JupyterLab and
 in the offline HTML report, measured in headless Chromium.
 
 Not a test (JupyterLab in a browser is too heavy for the suite; ``tests/test_report_cells.py`` checks the offline
 HTML on every run): a check a maintainer runs by hand after changing the panel, and looks at the screenshots it
 writes.  It builds a small executed notebook holding the panel's real output, opens it in ``jupyter lab`` (not
 trusted, so JupyterLab's HTML sanitizer applies, as for any notebook a reader downloads) and, rendered with
-:func:`ganlib.reports.render_html`, as a file with every network request refused.  In both it measures each code
+:func:`ganlib.harness.reports.render_html`, as a file with every network request refused.  In both it measures each code
 block: the computed font (monospace, and ``iiiiiiiiii`` as wide as ``MMMMMMMMMM`` in it), where a short line starts
 (the block's left edge), whether any line wrapped, and whether MathJax typeset each formula; then it writes
 ``code_panel_jupyterlab.png`` and ``code_panel_html.png`` and exits 1 if a check failed.
@@ -58,7 +58,7 @@ def executed_notebook(path: Path) -> Path:
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-    from ganlib import teaching
+    from ganlib.notebook import teaching
 
     nb = new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -95,7 +95,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
-    from ganlib.reports import render_html
+    from ganlib.harness.reports import render_html
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""The ``gpu`` study (ganlib.study) on a device machine, in one prepared command, within a time budget.
+"""The ``gpu`` study (ganlib.harness.study) on a device machine, in one prepared command, within a time budget.
 
     python scripts/device_run.py --prepare            # here, once: data, classifier and wheels into .cache/, .whl/
     scripts/device_run.sh                             # there: wheels into .whl/site, then this with --out $OUT
@@ -13,10 +13,10 @@ On the device (``--minutes``, default 9, counted from the start):
    measured;
 3. the MNIST part gets as many of the paper's 20,000 generator iterations as fit in the time left
    (a multiple of 500; the number is printed and written to ``<out>/design.json``: the ``gpu`` entry
-   of ``ganlib/study.py`` must say the same before its results are committed); the toy parts run as designed;
+   of ``ganlib/harness/study.py`` must say the same before its results are committed); the toy parts run as designed;
 4. trains every run, ``--workers`` processes at a time (each with its share of the CPU cores,
    ``ganlib.threads``), exporting each finished run into the results store ``<out>/results/gpu/<part>/
-   runs/<method>-seed<s>/`` (ganlib.study's format; checkpoints stay in ``--work``).  At the deadline
+   runs/<method>-seed<s>/`` (ganlib.harness.study's format; checkpoints stay in ``--work``).  At the deadline
    the runs still training are stopped and reported;
 5. summarises each part (``summary.md``, ``results.json``) and writes ``<out>/summary.md``; exits with 1
    if a run of the design is not in the store.
@@ -57,7 +57,7 @@ def missing_modules() -> list[str]:
 
 def tiny_parts():
     """The ``gpu`` design's shape at a size that trains in seconds on a CPU (the test)."""
-    from ganlib.study import Part
+    from ganlib.harness.study import Part
 
     return [Part("mnist", "digits", {"wgan-gp": 2, "icvp": 2, "wgan": 1}, 4, 2,
                  {"width": 8, "metrics": ["fid", "modes"], "eval_samples": 100}, "digits, tiny"),
@@ -96,7 +96,7 @@ def _calibrate_one(task) -> dict:
     return {"dataset": run.cfg.dataset, "ms": ms, "iters": n, "eval_s": time.perf_counter() - t0}
 
 
-def calibrate(todo: list[dict], workers: int, seconds: float) -> dict:
+def calibrate(todo: list, workers: int, seconds: float) -> dict:
     """``{dataset: {"ms": slowest ms per generator iteration, "eval_s": slowest evaluation}}``."""
     import multiprocessing
 
@@ -106,7 +106,7 @@ def calibrate(todo: list[dict], workers: int, seconds: float) -> dict:
     manager = multiprocessing.get_context("spawn").Manager()
     barrier = manager.Barrier(len(first))
     with worker_pool(len(first)) as pool:
-        found = pool.map(_calibrate_one, [(job["cfg"], seconds, barrier) for job in first], chunksize=1)
+        found = pool.map(_calibrate_one, [(job.config, seconds, barrier) for job in first], chunksize=1)
     manager.shutdown()
     out = {}
     for r in found:
@@ -142,19 +142,21 @@ def fit_iters(parts, cal: dict, workers: int, seconds: float, cap: int, step: in
 # The run
 # ---------------------------------------------------------------------------------------------
 
-def train_all(todo: list[dict], workers: int, deadline: float, log) -> list[str]:
+def train_all(todo: list, workers: int, deadline: float, log) -> list[str]:
     """Every job, ``workers`` at a time; at ``deadline`` the pool is stopped and the rest reported."""
     import multiprocessing
+    from functools import partial
 
-    from ganlib.study import _run_job
+    from ganlib.harness.jobs import train_job
+    from ganlib.harness.study import export_run
     from ganlib.threads import worker_pool
 
     reports = []
     with worker_pool(min(workers, len(todo))) as pool:
-        results = pool.imap_unordered(_run_job, todo)
+        results = pool.imap_unordered(partial(train_job, export=export_run), todo)
         for _ in todo:
             try:
-                reports.append(results.next(timeout=max(deadline - time.time(), 0.1)))
+                reports.append(results.next(timeout=max(deadline - time.time(), 0.1)).text())
             except multiprocessing.TimeoutError:
                 pool.terminate()
                 reports.append(f"deadline reached: {len(todo) - len(reports)} runs stopped before they finished")
@@ -229,7 +231,7 @@ def main(argv=None) -> int:
 
     import tempfile
 
-    from ganlib import study
+    from ganlib.harness import study
     from ganlib.provenance import environment, select_device
     from ganlib.threads import cores
 
@@ -275,7 +277,7 @@ def main(argv=None) -> int:
               "seconds_left_at_fit": round(left, 1), "parts": [asdict(p) for p in parts]}
     (out / "design.json").write_text(json.dumps(design, indent=2) + "\n")
     log(f"MNIST: {iters} of the paper's {PAPER_ITERS} generator iterations fit in the {left:.0f} s left"
-        + ("" if args.tiny else f" (ganlib/study.py's gpu entry must say {iters} before these results are committed)"))
+        + ("" if args.tiny else f" (ganlib/harness/study.py's gpu entry must say {iters} before these results are committed)"))
 
     todo = study.jobs("gpu", work, results_root)
     log(f"training {len(todo)} runs, {workers} at a time")

@@ -1,7 +1,7 @@
 """Drive notebook 07 (the lambda explorer) in a real JupyterLab in headless Chromium, as a user would.
 
 Not a test (it needs a browser that CI does not install): a check a maintainer runs by hand after
-changing ``ganlib.widgets``, and looks at the screenshots it writes.  It starts ``jupyter lab`` on
+changing ``ganlib.notebook.widgets``, and looks at the screenshots it writes.  It starts ``jupyter lab`` on
 localhost, opens ``notebooks/07_lambda_schedule_explorer.ipynb``, dismisses JupyterLab's news pop-up, runs the
 first two cells with Shift+Enter, drags sliders and picks a schedule with the mouse, sets the training
 iterations, presses "train", waits for it, presses "train" again and then "stop", and prints what the page

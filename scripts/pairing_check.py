@@ -17,7 +17,7 @@ from pathlib import Path
 
 import torch
 
-from ganlib.study import pairing_check
+from ganlib.harness.study import pairing_check
 from ganlib.train import write_json
 
 

@@ -15,7 +15,7 @@ import argparse
 import sys
 import time
 
-from ganlib import study
+from ganlib.harness import study
 
 
 def main(argv=None) -> int:

@@ -1,6 +1,6 @@
 """One sweep worker as its own process, for the tests: ``python tests/sweep_worker.py ARGS_JSON``.
 
-Like a worker on another machine, it plans (idempotently) and takes trials with ``ganlib.sweep.work``.
+Like a worker on another machine, it plans (idempotently) and takes trials with ``ganlib.harness.sweep.work``.
 Every training it starts is appended to ``ARGS["log"]`` as a JSON line ``{"key", "pid", "first_iter"}``
 (``first_iter``: the first generator iteration it trained, > 1 when it resumed from a checkpoint).
 ``fake``: instead of training, write the final metrics row and return at once (the shortest trials);
@@ -18,7 +18,7 @@ from types import SimpleNamespace
 def main(args: dict) -> None:
     import torch
 
-    from ganlib import sweep
+    from ganlib.harness import sweep
 
     torch.set_num_threads(1)
     real = sweep.train

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import fields
+from pathlib import Path
 
 import pytest
 
@@ -125,3 +126,58 @@ def test_config_resolves_published_defaults():
     assert toy.lambda_max == 0.1  # toy lambda of the WGAN-GP reference code; icvp's lambda_max equals it
     colour = Config(method="icvp", dataset="celeba").resolved()
     assert (colour.batch_size, colour.image_size) == (64, 32)
+
+
+def test_config_resolves_the_network_sizes():
+    """Config.resolved is the one place of the defaults: the trainer and build_models take the sizes from it."""
+    sizes = lambda **kw: (lambda c: (c.latent_dim, c.width))(Config(**kw).resolved())  # noqa: E731
+    assert sizes(dataset="8gaussians") == (2, 512)
+    for dataset in ("digits", "celeba", "folder:/some/images"):
+        assert sizes(dataset=dataset) == (128, 64), dataset
+    assert sizes(dataset="digits", latent_dim=16, width=8) == (16, 8)
+    given = Config()
+    given.resolved()
+    assert given.latent_dim is None and given.width is None  # resolved() returns a copy
+
+
+def train_help(capsys) -> str:
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    return " ".join(capsys.readouterr().out.split())
+
+
+def test_a_retired_field_is_dropped_with_its_remaining_value_and_refused_otherwise(tmp_path, capsys):
+    """wgan_warmup (set by nothing) is gone; configs saved with it, false, still load (the results store holds them)."""
+    stored = Path(__file__).parent / "fixtures" / "results" / "smoke" / "toy-lambda10" / "runs" / "icvp-seed0"
+    assert json.loads((stored / "config.json").read_text())["wgan_warmup"] is False
+    c = Config.load(stored / "config.json")
+    assert not hasattr(c, "wgan_warmup") and c.method == "icvp"
+    (tmp_path / "c.json").write_text(json.dumps({**json.loads((stored / "config.json").read_text()),
+                                                 "wgan_warmup": True}))
+    with pytest.raises(ValueError, match="c.json: wgan_warmup True: this option was removed"):
+        Config.load(tmp_path / "c.json")
+    assert "--wgan-warmup" not in train_help(capsys)
+
+
+def test_every_default_is_said_once_from_data(capsys):
+    """The command line shows each default from data: the value, or the field's default_text where the value (None,
+    an empty list) does not say it; no help text names a default itself."""
+    for f in fields(Config):
+        assert "default" not in f.metadata["help"].lower(), f"{f.name}: its help names a default"
+        if f.default is None or f.default == ():
+            assert f.metadata.get("default_text"), f"{f.name}: a None or empty default needs default_text"
+    text = train_help(capsys)
+    assert "(default: 256 toy, 50 MNIST-like, 64 colour)" in text and "(default: 0.5)" in text
+
+
+def test_field_types_come_from_the_type_hints():
+    from ganlib.config import FIELD_TYPES
+
+    assert set(FIELD_TYPES) == {f.name for f in fields(Config)}
+    assert FIELD_TYPES["lr_g"] == (float, True) and FIELD_TYPES["iters"] == (int, False)
+    assert FIELD_TYPES["sample_at"] == (list, False) and FIELD_TYPES["quiet"] == (bool, False)
+    assert FIELD_TYPES["data_dir"] == (str, True)
+    with pytest.raises(ValueError, match="width must be an integer or null; got 2.5"):
+        Config(width=2.5).validate()
+    with pytest.raises(ValueError, match="every item of eval-at must be an integer; got 'x'"):
+        Config(eval_at=[1, "x"]).validate()

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from ganlib import compare as C
+from ganlib.harness import compare as C
 from ganlib.stats import decide, mean_sd, sign_count
 
 
@@ -296,7 +296,7 @@ def test_family_table_holds_every_comparison_and_adjusts_by_holm():
     single = C.family_table({"p1": _summary({"icvp vs wgan": weak})})
     assert single["m"] == 1 and single["rows"][0]["holm"].startswith("faster")
     # the study's table shows both verdicts, the sign count and the size of the family
-    from ganlib import study as S
+    from ganlib.harness import study as S
 
     table = S.verdict_table(summaries)
     assert "Holm-adjusted" in table and "sign count" in table and fam["text"] in table
@@ -313,7 +313,7 @@ def test_a_study_part_chooses_its_comparisons(monkeypatch):
     from dataclasses import replace
     from pathlib import Path
 
-    from ganlib import study as S
+    from ganlib.harness import study as S
 
     assert all(p.comparisons is None for p in S.study("smoke"))  # the default: icvp vs each other method
     fixture = Path(__file__).resolve().parent / "fixtures" / "results"

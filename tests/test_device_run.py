@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ganlib.study import Part
+from ganlib.harness.study import Part
 
 REPO = Path(__file__).resolve().parents[1]
 

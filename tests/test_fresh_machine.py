@@ -14,7 +14,7 @@ import nbformat
 import pytest
 
 from ganlib.cli import main
-from ganlib.reproduce import notebooks, reproduce
+from ganlib.harness.reproduce import notebooks, reproduce
 
 STAND_IN = "digits (embedded, standing in for MNIST)"
 
@@ -41,7 +41,7 @@ def fresh(tmp_path, monkeypatch) -> Path:
 def test_absent_data_skips_the_notebook_and_other_errors_still_fail(tmp_path, fresh):
     nbs = tmp_path / "nbs"
     nbs.mkdir()
-    load = "from ganlib.reproduce import first_available\nfirst_available({})"
+    load = "from ganlib.harness.reproduce import first_available\nfirst_available({})"
     _notebook(nbs / "00_absent.ipynb", load.format("'celeba'"))
     (fresh / "MNIST" / "raw").mkdir(parents=True)
     (fresh / "MNIST" / "raw" / "t10k-images-idx3-ubyte.gz").write_bytes(b"not gzip")

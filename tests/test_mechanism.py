@@ -1,12 +1,12 @@
-"""ganlib.mechanism: the predictions of docs/PREDICTIONS.md judged on a store, and the tables of notebook 10."""
+"""ganlib.notebook.mechanism: the predictions of docs/PREDICTIONS.md judged on a store, and the tables of notebook 10."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from ganlib import mechanism as MX
-from ganlib import study as S
+from ganlib.notebook import mechanism as MX
+from ganlib.harness import study as S
 
 ITERS = 200
 

@@ -138,7 +138,7 @@ def test_mnist_gets_the_shipped_ruler_that_measured_the_committed_store(mnist, c
     fingerprint is the one every evaluation row of the committed mnist part records."""
     import json
 
-    from ganlib.study import RESULTS
+    from ganlib.harness.study import RESULTS
 
     assert classifier.meta["source"] == "shipped" and Path(classifier.meta["path"]).parent == M.RULERS
     assert classifier.meta["fingerprint"] == M.fingerprint(classifier)
@@ -174,7 +174,7 @@ def test_classifier_training_is_deterministic_and_cached(tmp_path, monkeypatch):
 
 
 def test_a_comparison_refuses_runs_measured_with_different_rulers():
-    from ganlib.compare import ruler_of
+    from ganlib.harness.compare import ruler_of
 
     same = {("a", 0): [{"iter": 0, "fid": 1.0, "ruler": "x"}], ("b", 0): [{"iter": 0, "fid": 2.0, "ruler": "x"}]}
     assert ruler_of(same) == "x"

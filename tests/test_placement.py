@@ -1,8 +1,8 @@
-"""ganlib.placement: where every method stands against wgan-gp (notebook 11), said from the paired verdicts."""
+"""ganlib.notebook.placement: where every method stands against wgan-gp (notebook 11), said from the paired verdicts."""
 
 from __future__ import annotations
 
-from ganlib import placement
+from ganlib.notebook import placement
 from ganlib.stats import Verdict
 
 OUTCOME = {"faster": "lower", "slower": "higher", "inconclusive": "inconclusive"}

@@ -406,8 +406,8 @@ def test_relatives_count_steps_and_round_trip_their_state(name):
 
 
 def test_sweeps_and_study_figures_know_the_relatives():
-    from ganlib.study_plots import COLOURS
-    from ganlib.sweep_plan import load_spec
+    from ganlib.notebook.study_plots import COLOURS
+    from ganlib.harness.sweep_plan import load_spec
 
     plan = load_spec({"name": "relatives", "dataset": "8gaussians", "iters": 2,
                       "grid": {"method": ["wgan-gp", *RELATIVES]}})

@@ -1,7 +1,7 @@
 """What a reader of an HTML report sees of the cells: the code panel of notebooks 01-03 as code beside its
 formulas, one parameter cell, and the exercises' solutions folded.
 
-The page is built as ``ganlib reproduce`` builds a report (:func:`ganlib.reports.render_html` with the offline
+The page is built as ``ganlib reproduce`` builds a report (:func:`ganlib.harness.reports.render_html` with the offline
 template) from a small executed notebook holding ``teaching.show_critic_losses``'s real output, so the check
 needs no training.  Without a browser the HTML is read; in headless Chromium (network unreachable, as in
 ``tests/test_reports_offline.py``) a probe script measures what the browser laid out: the code block's
@@ -21,8 +21,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from ganlib import teaching
-from ganlib.reports import render_html
+from ganlib.notebook import teaching
+from ganlib.harness.reports import render_html
 
 from test_reports_offline import chromium, needs_chromium, offline_dom
 

@@ -3,7 +3,7 @@ the notebooks in order with a line each, then every figure."""
 
 from __future__ import annotations
 
-from ganlib import reports
+from ganlib.harness import reports
 
 
 def test_landing_page_leads_with_the_answer_then_the_path_then_the_figures(tmp_path):

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from ganlib.reports import ROOT, path_replacements, scrub_text
-from ganlib.reproduce import reproduce
+from ganlib.harness.reports import ROOT, path_replacements, scrub_text
+from ganlib.harness.reproduce import reproduce
 
 SLIDER_MODELS = ("FloatSliderModel", "IntSliderModel", "FloatLogSliderModel", "FloatRangeSliderModel",
                  "IntRangeSliderModel")
@@ -78,7 +78,7 @@ def reports(tmp_path_factory):
     figure saved as the numbered notebooks save theirs (the index must list it with its conclusion)."""
     import matplotlib.pyplot as plt
 
-    from ganlib.plots import save_figure
+    from ganlib.notebook.plots import save_figure
 
     tmp = tmp_path_factory.mktemp("offline")
     fig, ax = plt.subplots()

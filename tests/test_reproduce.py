@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from ganlib.reproduce import PROFILES, notebooks, reproduce, settings
+from ganlib.harness.reproduce import PROFILES, notebooks, reproduce, settings
 
 METHODS = ["wgan", "wgan-gp", "icvp", "icvp-eps", "icvp-lambda"]
 
@@ -75,7 +75,7 @@ def test_reproduce_smoke_writes_every_figure_and_report(smoke):
     summary = (rep / "summary.md").read_text()
     assert "profile `smoke`" in summary
     table = summary.split("## Verdicts on the paper's claim")[1].split("\n## ")[0]
-    from ganlib import compare as C
+    from ganlib.harness import compare as C
 
     for path in sorted((runs / "smoke").glob("*/results.json")):
         r = json.loads(path.read_text())
@@ -135,7 +135,7 @@ def test_reproduce_log_and_notebooks_hold_no_kernel_or_worker_noise(smoke):
 
 
 def test_verdict_table_reads_every_comparison(tmp_path):
-    from ganlib.reproduce import verdict_table
+    from ganlib.harness.reproduce import verdict_table
 
     assert verdict_table(tmp_path) == "(no comparison ran)"
     (tmp_path / "mnist").mkdir()
@@ -150,7 +150,7 @@ def test_verdict_table_reads_every_comparison(tmp_path):
 
 
 def test_index_marks_skipped_and_failed_notebooks_as_the_runner_does(tmp_path):
-    from ganlib.reports import write_index
+    from ganlib.harness.reports import write_index
 
     for name in ("01_a", "02_b", "03_c"):
         (tmp_path / f"{name}.html").write_text("x")
@@ -163,7 +163,7 @@ def test_index_marks_skipped_and_failed_notebooks_as_the_runner_does(tmp_path):
 
 def test_a_partial_rerun_keeps_the_other_notebooks_status(tmp_path):
     """``--only`` reruns some notebooks; the summary and the index still list every notebook of the last run."""
-    from ganlib.reproduce import merge_status
+    from ganlib.harness.reproduce import merge_status
 
     first = merge_status(tmp_path, "quick", {"00_a.ipynb": None, "01_b.ipynb": "skipped: no data"},
                          {"00_a.ipynb": 3.0, "01_b.ipynb": 1.0})

@@ -1,4 +1,4 @@
-"""A storage password is never shown: not in errors, logs or the files a sweep writes (``ganlib.sweep.shown``).
+"""A storage password is never shown: not in errors, logs or the files a sweep writes (``ganlib.harness.sweep.shown``).
 
 Was: ``ganlib sweep ... --storage 'postgresql://alice:S3cretPW@127.0.0.1:1/db'`` printed the whole URL, password
 included, in its error.  The bad-input catalogue (tests/test_bad_input.py) holds the same command line.
@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from ganlib import sweep
+from ganlib.harness import sweep
 from ganlib.cli import main
 
 URL = "postgresql://alice:S3cretPW@127.0.0.1:1/db"  # port 1: nothing listens there

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from ganlib import compare as C
+from ganlib.harness import compare as C
 from ganlib.stats import decide
-from ganlib import study as S
+from ganlib.harness import study as S
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "fixtures" / "results"  # the smoke study's store, made by S.run_study("smoke")
@@ -42,8 +42,8 @@ def test_jobs_skip_what_the_store_holds_and_the_rest_is_planned(tmp_path):
     victim = C.run_dir(S.results_dir("smoke", store) / "digits", "icvp", 1)
     shutil.rmtree(victim)
     todo = S.jobs("smoke", tmp_path / "runs", store)
-    assert [j["name"] for j in todo] == ["digits/icvp-seed1"]
-    assert todo[0]["cfg"]["seed"] == 1 and todo[0]["cfg"]["method"] == "icvp"
+    assert [j.name for j in todo] == ["digits/icvp-seed1"]
+    assert todo[0].config["seed"] == 1 and todo[0].config["method"] == "icvp"
     assert S.missing("smoke", store) == ["digits/icvp-seed1"]
 
 
@@ -147,7 +147,7 @@ def test_variants_train_as_labelled_configs_in_their_group_order(tmp_path, monke
                   variants={"icvp-band": {"method": "icvp", "interpolation": "band"}},
                   order=(("icvp-band",), ("wgan-lp",)))
     monkeypatch.setitem(S.STUDIES, "t", [part])
-    names = [j["name"] for j in S.jobs("t", tmp_path / "runs", tmp_path / "results")]
+    names = [j.name for j in S.jobs("t", tmp_path / "runs", tmp_path / "results")]
     assert names == ["p/wgan-gp-seed0", "p/icvp-seed0", "p/wgan-gp-seed1", "p/icvp-seed1", "p/icvp-band-seed0",
                      "p/wgan-lp-seed0", "p/wgan-lp-seed1"]
     cfg = part.config("icvp-band", 0)

@@ -7,7 +7,7 @@ import statistics
 
 import pytest
 
-from ganlib import sweep, tuning
+from ganlib.harness import sweep, tuning
 from ganlib.train import train as real_train
 
 TINY = {"width": 16, "batch_size": 32, "eval_samples": 100}

@@ -10,7 +10,7 @@ from importlib.util import find_spec
 
 import pytest
 
-from ganlib import sweep
+from ganlib.harness import sweep
 
 from test_sweep_workers import complete_per_key, finish, spec, start, trained
 

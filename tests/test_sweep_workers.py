@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ganlib import sweep
+from ganlib.harness import sweep
 
 WORKER = Path(__file__).with_name("sweep_worker.py")
 TINY = {"width": 16, "batch_size": 32, "eval_samples": 100}

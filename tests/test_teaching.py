@@ -1,4 +1,4 @@
-"""ganlib.teaching: the losses on screen, the computed conclusions, the exercises; and the notebooks that use them.
+"""ganlib.notebook.teaching: the losses on screen, the computed conclusions, the exercises; and the notebooks that use them.
 
 The conclusions are checked against cases whose answer is known in closed form (a linear critic has the same
 gradient everywhere; two parallel segments have JS = log 2 and W1 = |theta|), so a wrong number or a sentence
@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 import torch
 
-from ganlib import teaching as T
+from ganlib.notebook import teaching as T
 from ganlib.methods import Method
-from ganlib.reproduce import NOTEBOOKS
+from ganlib.harness.reproduce import NOTEBOOKS
 
 
 class Linear(torch.nn.Module):
@@ -329,7 +329,7 @@ def test_count_modes():
 
 
 def test_exercise_schedule_outcomes():
-    from ganlib.widgets import load_trace
+    from ganlib.notebook.widgets import load_trace
 
     ex = T.exercise_schedule(load_trace()["w_t"])
     warm = ex["warmup"]
@@ -419,7 +419,7 @@ def test_the_offline_explorer_says_its_sliders_need_a_kernel_and_shows_the_stati
 
 
 def _result(finals_by_method, reach, curves, diffs=None, seeds=3, threshold=0.5):
-    """A minimal ganlib.compare.summarise result: per-method finals, iterations to threshold and mean curves;
+    """A minimal ganlib.harness.compare.summarise result: per-method finals, iterations to threshold and mean curves;
     ``diffs``: ``{"a vs b": paired AUC differences}``, decided by the rule (margin 0.05)."""
     from ganlib.stats import decide
 
@@ -487,7 +487,7 @@ def test_curves_conclusion_seeds_and_the_long_study(monkeypatch):
 def test_long_study_note_reads_the_store(tmp_path, monkeypatch):
     import json
 
-    from ganlib import study
+    from ganlib.harness import study
 
     part = study.Part("p", "celeba", {"icvp": 2, "wgan": 1}, 100, 2)
     monkeypatch.setitem(study.STUDIES, "long", [part])
@@ -534,7 +534,7 @@ def test_modes_conclusion_tells_none_from_not_all():
 
 
 def test_tuning_conclusions_count_verdicts_and_divergences():
-    from ganlib import tuning
+    from ganlib.harness import tuning
 
     tips = {"tips": [{"tip": "Use Adam", "verdicts": [{"claim": "adam lower", "verdict": "holds"}]},
                      {"tip": "Batch size", "verdicts": [{"claim": "64 lower", "verdict": "inconclusive"},
@@ -555,7 +555,7 @@ def test_tuning_conclusions_count_verdicts_and_divergences():
 def test_tips_are_judged_as_stated_or_say_what_was_tested_instead():
     """A stand-in claim that holds ('the learning rate changes the final W1') is never reported as its tip
     ('the learning rate is the most important hyperparameter') holding."""
-    from ganlib import tuning
+    from ganlib.harness import tuning
 
     lr = {"tip": "The learning rate is the most important hyperparameter.", "verdicts": [
         {"claim": "the learning rate changes the final W1", "verdict": "holds", "instead": "any factor may change it"},
@@ -574,7 +574,7 @@ def test_tips_are_judged_as_stated_or_say_what_was_tested_instead():
 
 
 def test_tips_json_marks_every_weakened_claim():
-    from ganlib import tuning
+    from ganlib.harness import tuning
 
     doc = tuning.load_tips()
     instead = {c["claim"] for t in doc["tips"] for c in t["claims"] if c.get("instead")}
@@ -584,7 +584,7 @@ def test_tips_json_marks_every_weakened_claim():
 
 
 def test_one_seed_shows_no_spread():
-    from ganlib import tuning
+    from ganlib.harness import tuning
 
     summary = {"configs": [{"params": {"lr_g": 0.001}, "mean": 0.5, "sd": 0.0, "n": 1, "seeds": 1, "diverged": 0,
                             "failed": 0}, {"params": {"lr_g": 0.01}, "mean": 0.4, "sd": 0.02, "n": 3, "seeds": 3,

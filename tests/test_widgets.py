@@ -1,4 +1,4 @@
-"""The lambda-schedule explorer (ganlib.widgets): the plotted data is what the schedule objects compute.
+"""The lambda-schedule explorer (ganlib.notebook.widgets): the plotted data is what the schedule objects compute.
 
 Assertions read the data back from the matplotlib artists (``get_ydata``, polygon vertices), not
 only from internal arrays, so they prove that the plots follow the controls.
@@ -12,7 +12,7 @@ import pytest
 import ipywidgets  # noqa: F401  (a hard dependency: a broken install must fail, not skip)
 
 from ganlib.methods import ICVPSchedule, make_lambda_schedule  # noqa: E402
-from ganlib.widgets import (  # noqa: E402
+from ganlib.notebook.widgets import (  # noqa: E402
     REAL,
     SYNTHETIC,
     LambdaExplorer,
@@ -336,7 +336,7 @@ def test_train_against_a_relative_shows_agps_logged_lambda(ex):
 def test_the_explorer_offers_the_reference_readings():
     """Step 3's readings (METHOD.md section 2) are a control of the explorer and reach the rule and the training."""
     from ganlib.schedules import schedule_traces
-    from ganlib.widgets import LambdaExplorer
+    from ganlib.notebook.widgets import LambdaExplorer
 
     ws = [10.0] + [1.0] * 400
     keep = schedule_traces(ws, warmup=0, beta=0.0, lambda_max=10.0)

@@ -30,11 +30,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import Config
-from .methods import METHODS, check_choice
-from .provenance import environment
-from .stats import ALPHA, MARGIN, MIN_PAIRS, Verdict, decide, holm, mean_sd, sign_count
-from .train import read_jsonl, train, write_json
+from ..config import Config
+from ..methods import METHODS, check_choice
+from ..provenance import environment
+from ..stats import ALPHA, MARGIN, MIN_PAIRS, Verdict, decide, holm, mean_sd, sign_count
+from ..train import read_jsonl, write_json
+from .jobs import Job, is_done, run_jobs
 
 
 
@@ -47,58 +48,31 @@ def run_dir(out: Path, method: str, seed: int) -> Path:
     return Path(out) / "runs" / f"{method}-seed{seed}"
 
 
-def is_finished(path: Path, iters: int) -> bool:
-    info = Path(path) / "run.json"
-    if not info.exists():
-        return False
-    r = json.loads(info.read_text())
-    return r.get("status") == "finished" and r.get("iter", 0) >= iters
-
-
-def _train_one(job) -> str | None:
-    """Train one run (in this process or a worker); returns ``None`` or the error text."""
-    cfg, path = job
-    try:
-        train(Config(**cfg), path, resume=True)
-        return None
-    except Exception as e:  # a diverged run is a result, reported in the summary
-        return f"{type(e).__name__}: {e}"
-
-
 def run_all(dataset, methods, seeds, iters, out, overrides=None, n_evals=10, quiet=True, log=print, workers=1):
     """Train each method x seed into ``out/runs/`` unless already finished; returns the run folders.
 
-    ``workers > 1`` trains that many runs at once in separate processes, each within its share of the
-    cores (:func:`ganlib.threads.worker_pool`; small models on few cores train faster this way than one
-    run on all cores).
+    The jobs run on :func:`ganlib.harness.jobs.run_jobs`: ``workers > 1`` trains that many runs at once in
+    separate processes, each within its share of the cores (small models on few cores train faster this way
+    than one run on all cores), and several ``ganlib compare`` processes can share one folder.
     """
-    from contextlib import nullcontext
-
-    from .threads import worker_pool
-
     for m in methods:
         check_choice("method", m, METHODS)
-    if not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"workers must be an integer >= 1; got {workers!r}")
     points = eval_points(iters, n_evals)
-    folders, jobs = {}, {}
+    folders, jobs = {}, []
     for method in methods:
         for seed in range(seeds):
             path = run_dir(out, method, seed)
             folders[(method, seed)] = path
-            if is_finished(path, iters):
-                log(f"{method} seed {seed}: finished earlier, not redone")
-                continue
             cfg = {**(overrides or {}), "method": method, "dataset": dataset, "iters": iters, "seed": seed,
                    "eval_at": points, "quiet": quiet, "checkpoint_every": max(iters // 4, 1), "keep_generators": True}
             Config(**cfg).validate()  # refuse a bad value before any training
-            jobs[(method, seed)] = (cfg, str(path))
-    log(f"training {len(jobs)} runs of {iters} generator iterations" + (f", {workers} at a time" if workers > 1 else ""))
-    parallel = workers > 1 and len(jobs) > 1
-    with worker_pool(min(workers, len(jobs))) if parallel else nullcontext() as pool:
-        errors = pool.imap(_train_one, jobs.values()) if parallel else map(_train_one, jobs.values())
-        for (method, seed), err in zip(jobs, errors):
-            log(f"{method} seed {seed}: " + (f"failed: {err}" if err else "finished"))
+            jobs.append(Job(f"{method} seed {seed}", cfg, str(path)))
+    todo = [j for j in jobs if not is_done(j)]
+    for j in jobs:
+        if j not in todo:
+            log(f"{j.name}: finished earlier, not redone")
+    log(f"training {len(todo)} runs of {iters} generator iterations" + (f", {workers} at a time" if workers > 1 else ""))
+    run_jobs(jobs, workers, log=log)
     return folders
 
 
@@ -505,8 +479,8 @@ def evaluate_run(path, metrics=None, n=2000, seed=0, log=print) -> list[dict]:
 
     Uses ``generators/iter_*.pt`` (kept with ``keep_generators``) and the last checkpoint.
     """
-    from . import metrics as M
-    from .train import generator_snapshots, load_run
+    from .. import metrics as M
+    from ..train import generator_snapshots, load_run
 
     path = Path(path)
     run = load_run(path)
@@ -526,7 +500,7 @@ def samples_over_time(out, methods, seed=0, n=36, data=None) -> tuple[dict, list
     """Generated samples (same noise for all) at every kept generator snapshot: ``{method: {iter: x}}``."""
     import torch
 
-    from .train import generator_snapshots, load_run
+    from ..train import generator_snapshots, load_run
 
     samples, iterations = {}, set()
     for m in methods:

@@ -22,8 +22,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent
-ROOT = PACKAGE.parent
+from .locations import PACKAGE, ROOT
+
 STATIC = PACKAGE / "static"
 TEMPLATES = PACKAGE / "templates"
 WIDGET_RENDERER = "html-manager-1.0.15/embed.js"  # @jupyter-widgets/html-manager, the standalone bundle
@@ -166,7 +166,7 @@ KEY_FIGURES = (("long_paired_verdicts",), ("long_mnist_curves", "long_mnist-unpi
 def answer_html(results_root=None) -> str:
     """The evidence first: the long study's family of verdicts (from the committed store) as an HTML table."""
     from .compare import family_table
-    from .stats import Verdict
+    from ..stats import Verdict
     from .study import summarise_study
 
     esc = html.escape
@@ -205,7 +205,7 @@ def write_index(reports_dir, figures_dir, status: dict | None = None, profile: s
     then the path through the notebooks (one line each), then every figure with its conclusion and provenance.
 
     Links are relative, so the folder can be copied or opened offline.  ``status`` (notebook name to
-    ``None`` or error text, as :func:`ganlib.reproduce.reproduce` returns) marks failed notebooks.
+    ``None`` or error text, as :func:`ganlib.harness.reproduce.reproduce` returns) marks failed notebooks.
     """
     reports, figures = Path(reports_dir), Path(figures_dir)
     esc = html.escape

@@ -16,13 +16,13 @@ import shutil
 import time
 from pathlib import Path
 
-from .provenance import environment
+from ..provenance import environment
+from .locations import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 
 # Sizes per profile.  toy_*: 2-D sets; mnist_*: MNIST (or the embedded digits); celeba_*: CelebA.
-# *_overrides are Config fields for those runs; workers: runs trained at once (ganlib.compare.run_all).
+# *_overrides are Config fields for those runs; workers: runs trained at once (ganlib.harness.compare.run_all).
 PROFILES = {
     "smoke": dict(  # every code path in minutes: tests and CI
         workers=1,
@@ -52,7 +52,7 @@ PROFILES = {
         celeba_max_images=None, celeba_eval_samples=2000, celeba_overrides={}, tuning="full",
         study="long", study_trains=False,
     ),
-    "long": dict(  # the evidence study (ganlib.study): about 2.5 h on 2 cores, resumable, results committed
+    "long": dict(  # the evidence study (ganlib.harness.study): about 2.5 h on 2 cores, resumable, results committed
         workers=2, study="long", study_trains=True, notebooks=["09", "10", "11"],
     ),
 }
@@ -90,7 +90,7 @@ def first_available(*names, **kw):
     MNIST)") and why is printed.  Only absent data moves on to the next name; data that is there but
     unreadable is an error.  None present: :class:`ganlib.data.DataMissing` with the first one's words.
     """
-    from .data import DataMissing, load_dataset
+    from ..data import DataMissing, load_dataset
 
     errors = []
     for name in names:
@@ -106,7 +106,7 @@ def first_available(*names, **kw):
     raise DataMissing(errors[0])
 
 
-# A notebook's status (ok, skipped, FAILED) is defined beside the index that shows it (ganlib.reports).
+# A notebook's status (ok, skipped, FAILED) is defined beside the index that shows it (ganlib.harness.reports).
 from .reports import Status  # noqa: E402
 
 
@@ -145,7 +145,7 @@ def notebooks(folder: Path = NOTEBOOKS) -> list[Path]:
 
 
 def _html(executed: Path) -> None:
-    """HTML beside the executed notebook: paths scrubbed, widgets and math rendered offline (ganlib.reports)."""
+    """HTML beside the executed notebook: paths scrubbed, widgets and math rendered offline (ganlib.harness.reports)."""
     from .reports import render_html
 
     render_html(executed)

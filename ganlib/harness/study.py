@@ -1,6 +1,6 @@
 """Studies at a budget that can answer: the design, the runs, and the committed results store.
 
-A study is a list of :class:`Part` s, each a paired comparison (``ganlib.compare``): one data set,
+A study is a list of :class:`Part` s, each a paired comparison (``ganlib.harness.compare``): one data set,
 one budget, and for each method the number of seeds.  Seed ``s`` of every method starts from the same
 networks and sees the same data and noise (``ganlib.train.Run``), so methods are compared seed by seed.
 
@@ -14,21 +14,19 @@ committed; figures, tables and verdicts are rebuilt from it (``ganlib reproduce 
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
-import time
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .compare import eval_points, family_table, is_finished, run_dir, summarise
-from .stats import Verdict
-from .config import Config
-from .methods import RELATIVES
+from ..config import Config
+from ..methods import RELATIVES
+from ..stats import Verdict
+from .compare import eval_points, family_table, run_dir, summarise
+from .jobs import Job, is_finished, run_jobs, run_status
+from .locations import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "results"
 LOG_EVERY = 10  # the store keeps every 10th row of log.jsonl (and the last)
 
@@ -163,7 +161,7 @@ def results_dir(profile: str, root=None) -> Path:
     return Path(root or RESULTS) / profile
 
 
-def jobs(profile: str, runs_root, results_root=None, parts=None) -> list[dict]:
+def jobs(profile: str, runs_root, results_root=None, parts=None) -> list[Job]:
     """Every run of the study that the store does not hold yet, seed by seed (pairs finish together).
 
     ``parts``: only these part names, in this order (default: every part of the design, in its order).
@@ -186,21 +184,19 @@ def jobs(profile: str, runs_root, results_root=None, parts=None) -> list[dict]:
                 stored = run_dir(results_dir(profile, results_root) / part.name, method, seed)
                 if is_stored(stored, part.iters):
                     continue
-                out.append({"cfg": part.config(method, seed), "work": str(run_dir(Path(runs_root) / part.name,
-                                                                                  method, seed)),
-                            "store": str(stored), "name": f"{part.name}/{method}-seed{seed}"})
+                out.append(Job(f"{part.name}/{method}-seed{seed}", part.config(method, seed),
+                               str(run_dir(Path(runs_root) / part.name, method, seed)), str(stored)))
     return out
 
 
 def is_stored(path, iters: int) -> bool:
     """The store holds this run: finished, or failed with its reason (a diverged run is a result)."""
-    info = Path(path) / "run.json"
-    return is_finished(path, iters) or (info.exists() and json.loads(info.read_text()).get("status") == "failed")
+    return is_finished(path, iters) or run_status(path).get("status") == "failed"
 
 
 def export_run(src, dst, every: int = LOG_EVERY) -> Path:
     """Copy a finished run's results (no checkpoints) into the store; ``log.jsonl`` thinned to every ``every``-th row."""
-    from .train import read_jsonl
+    from ..train import read_jsonl
 
     src, dst = Path(src), Path(dst)
     tmp = dst.with_name(f".{dst.name}.tmp")
@@ -222,78 +218,17 @@ def export_run(src, dst, every: int = LOG_EVERY) -> Path:
     return dst
 
 
-def _run_job(job: dict) -> str:
-    """Train (or resume) one run in a worker, then export it; returns a one-line report."""
-    from .train import train
-
-    t0 = time.perf_counter()
-    try:
-        train(Config(**job["cfg"]), job["work"], resume=True)
-    except Exception as e:  # a diverged run is a result: stored with its reason
-        if not (Path(job["work"]) / "run.json").exists():
-            return f"{job['name']}: failed before training: {type(e).__name__}: {e}"
-        export_run(job["work"], job["store"])
-        return f"{job['name']}: failed ({type(e).__name__}: {e}); stored"
-    export_run(job["work"], job["store"])
-    return f"{job['name']}: finished in {time.perf_counter() - t0:.0f} s; stored"
-
-
-@contextmanager
-def claim(work):
-    """Hold the run folder ``work`` for this process (an exclusive ``flock`` on ``work.lock``), or yield False.
-
-    Several worker processes (``scripts/run_study.py``, one thread each) can share one study: each takes the
-    next run that is neither stored nor held by another; a killed worker's lock dies with it.
-    """
-    lock = Path(f"{work}.lock")
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock, "w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 def run_study(profile: str, runs_root=None, results_root=None, workers: int = 2, log=print, parts=None) -> list[str]:
-    """Train every run the store lacks (``workers`` at a time, one thread each); returns the reports.
+    """Train every run the store lacks (``workers`` at a time, one thread each) on
+    :func:`ganlib.harness.jobs.run_jobs`, exporting each into the store as it ends; returns the reports.
 
-    With ``workers=1`` the jobs are taken one by one, each claimed (:func:`claim`) and checked against the
-    store just before it starts, so that several such processes can share one study.
+    Several such processes (``scripts/run_study.py``) can share one study: each takes the next run that is
+    neither stored nor held by another worker, and a killed worker's run is resumed by the next one.
     """
-    from .threads import worker_pool
-
     runs_root = Path(runs_root or ROOT / "runs" / profile)
     todo = jobs(profile, runs_root, results_root, parts)
     log(f"study {profile}: {len(todo)} runs to train" + (f", {workers} at a time" if todo else ""))
-    reports = []
-    if workers == 1 or len(todo) <= 1:
-        skipped = set()
-        while True:
-            todo = [j for j in jobs(profile, runs_root, results_root, parts) if j["name"] not in skipped]
-            if not todo:
-                return reports
-            job = todo[0]
-            with claim(job["work"]) as mine:
-                if not mine:
-                    skipped.add(job["name"])  # another worker trains it
-                    log(f"{job['name']}: held by another worker; next")
-                    continue
-                if is_stored(job["store"], job["cfg"]["iters"]):
-                    continue
-                reports.append(_run_job(job))
-            log(reports[-1])
-            if "failed before training" in reports[-1]:
-                skipped.add(job["name"])
-    with worker_pool(min(workers, len(todo))) as pool:
-        for report in pool.imap_unordered(_run_job, todo):
-            log(report)
-            reports.append(report)
-    return reports
+    return [o.text() for o in run_jobs(todo, workers, export=export_run, log=log)]
 
 
 def design(profile: str) -> list[dict]:
@@ -336,7 +271,7 @@ def check_store(folder) -> None:
     """Every run folder of a stored part holds its record (``config.json``: how it was made; ``run.json``: its
     status and machine; ``metrics.jsonl``) and readable, non-repeating rows; else one line naming the runs or
     the file and line, and what to do."""
-    from .train import read_jsonl
+    from ..train import read_jsonl
 
     runs = sorted(p for p in Path(folder).glob("runs/*") if p.is_dir() and not p.name.startswith("."))
     lacking = [f"{p.name} (no {', '.join(f for f in STORED_FILES if not (p / f).exists())})" for p in runs
@@ -349,13 +284,13 @@ def check_store(folder) -> None:
             its = [r["iter"] for r in read_jsonl(p / name)]  # a bad line is named by read_jsonl
             if len(its) != len(set(its)):
                 raise ValueError(f"{p / name}: iteration {next(i for i in its if its.count(i) > 1)} is recorded more "
-                                 f"than once; keep one row per iteration (ganlib.study.dedupe_rows fixes the file)")
+                                 f"than once; keep one row per iteration (ganlib.harness.study.dedupe_rows fixes the file)")
 
 
 def dedupe_rows(path) -> int:
     """Keep the last row of each iteration of a JSON-lines file (rows of a restart replace the earlier try's);
     returns how many rows were dropped."""
-    from .train import read_jsonl
+    from ..train import read_jsonl
 
     rows = read_jsonl(path)
     last = {r["iter"]: r for r in rows}
@@ -385,7 +320,7 @@ def summarise_study(profile: str, results_root=None, write: bool = True) -> dict
 
 def verdict_table(summaries: dict) -> str:
     """Markdown: one row per comparison, with its budget, the paired AUC verdict (raw 95% interval), the verdict
-    Holm-adjusted over the family of the study's comparisons (:func:`ganlib.compare.family_table`), the sign
+    Holm-adjusted over the family of the study's comparisons (:func:`ganlib.harness.compare.family_table`), the sign
     count and iterations to threshold; then how many comparisons the family holds."""
     fam = family_table(summaries)
     by = {(row["part"], row["comparison"]): row for row in fam["rows"]}
@@ -489,18 +424,18 @@ def pairing_check(stored, iters: int = 20, work=None) -> dict:
     """
     import tempfile
 
-    from .provenance import environment
-    from .train import read_jsonl, train
+    from ..provenance import environment
+    from ..train import read_jsonl, train
 
     stored = Path(stored)
     cfg = json.loads((stored / "config.json").read_text())
-    from .config import TOY
+    from ..config import TOY
 
     free = [m for m in cfg.get("metrics") or (["w1"] if cfg["dataset"] in TOY else []) if m in ("w1", "swd")]
     cfg.update(iters=iters, eval_at=[0] if free else [], metrics=free, sample_at=[], checkpoint_every=iters,
                quiet=True, probe_every=0, keep_generators=False)
     with tempfile.TemporaryDirectory(dir=work) as tmp:
-        train(Config(**cfg), Path(tmp) / "run")
+        train(Config.from_dict(cfg), Path(tmp) / "run")
         new = {r["iter"]: r for r in read_jsonl(Path(tmp) / "run" / "log.jsonl")}
         new_eval = read_jsonl(Path(tmp) / "run" / "metrics.jsonl")
     rel = lambda a, b: abs(a - b) / max(abs(b), 1e-12)  # noqa: E731
@@ -528,8 +463,8 @@ def tail_trend(result: dict, folder, method: str = "wgan-gp", frac: float = 0.2)
     the mean change with its 95% Student-t interval (:func:`ganlib.stats.interval`) and the mean relative change.
     ``still falling`` when the interval lies below 0, ``flat or rising`` when it lies above, else
     ``not resolved``."""
-    from .stats import interval
-    from .train import read_jsonl
+    from ..stats import interval
+    from ..train import read_jsonl
 
     metric, iters = result["metric"], result["iters"]
     changes, rel, start = [], [], None

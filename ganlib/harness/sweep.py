@@ -1,10 +1,10 @@
-"""Hyperparameter sweeps: run a grid or random search (a :class:`~ganlib.sweep_plan.Plan`) with Optuna.
+"""Hyperparameter sweeps: run a grid or random search (a :class:`~ganlib.harness.sweep_plan.Plan`) with Optuna.
 
     ganlib sweep sweeps/toy_lr_lambda.json                  # run (or resume) a sweep
     ganlib sweep sweeps/toy_lr_lambda.json --workers 2      # two processes take trials from one study
-    python -m ganlib.sweep sweeps/toy_random.json --max-trials 3
+    python -m ganlib.harness.sweep sweeps/toy_random.json --max-trials 3
 
-The sweep config (keys, search, seeds) is described in :mod:`ganlib.sweep_plan`.  Everything below
+The sweep config (keys, search, seeds) is described in :mod:`ganlib.harness.sweep_plan`.  Everything below
 uses Optuna's public API:
 
 - the plan, every configuration x seed (a *trial*), is enqueued in an Optuna study in an RDB storage
@@ -48,7 +48,7 @@ from pathlib import Path
 
 from .sweep_plan import (RESULTS, Plan, _fail, _label, best_config, load_results, load_spec,  # noqa: F401
                          results, summarise, summary_markdown, write_results)
-from .train import NonFiniteLossError, read_jsonl, train
+from ..train import NonFiniteLossError, read_jsonl, train
 
 LOG = "sweep.log"  # in the sweep folder: one line per trial outcome, from every worker
 STALE_AFTER = 120.0  # seconds without a heartbeat after which a running trial's worker is taken for dead
@@ -141,7 +141,19 @@ def _rdb(url: str, stale_after: float):
                 raise ValueError(f"storage {shown(url)!r} cannot be used ({type(e).__name__}: {reason}); check "
                                  "the host, port, database and user, and that the server accepts connections") from None
             time.sleep(1.0 + attempt)
-    if sqlite:  # Python's sqlite driver begins a transaction only at the first write: begin it, and lock, at once
+    if sqlite:
+        # Python's sqlite driver begins a transaction only at the first write, so two workers can both read the same
+        # waiting trial and take it (Optuna guards that read with SELECT ... FOR UPDATE, which sqlite ignores).  Here
+        # every transaction begins, and takes the write lock, at once: SQLAlchemy's pysqlite recipe (the driver's own
+        # transaction handling off, isolation_level None above; BEGIN emitted in the "begin" event).
+        # Optuna documents RDBStorage's attributes, `engine` among them, as not for users, and offers no documented
+        # way to do this: its issue (optuna/optuna#4002, two workers taking one enqueued trial) was closed with a
+        # note in the docs (optuna/optuna#4034: the FAQ advises against sqlite for parallel workers).  The documented
+        # routes do not work: sqlite3's isolation_level "IMMEDIATE" (connect_args) begins only before a write, too
+        # late; a listener on the Engine class keyed by an execution option given in engine_kwargs acts from the
+        # engine's creation, and RDBStorage's constructor opens a second connection (its schema check) inside an
+        # open transaction, so it waits on itself until the timeout (StorageInternalError).  Hence the hook on the
+        # finished storage's engine (test_two_workers_never_take_the_same_trial fails without it).
         sqlalchemy.event.listen(storage.engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
     return storage
 
@@ -215,7 +227,7 @@ def _score(run, run_dir: Path, metric: str | None):
     rows = [r for r in read_jsonl(run_dir / "metrics.jsonl") if r["iter"] == run.it]
     row = rows[-1] if rows else None
     if row is None or (metric and metric not in row):
-        from . import metrics as M
+        from .. import metrics as M
 
         names = [metric] if metric else M.default_metrics(run.data)
         row = {"iter": run.it, **M.evaluate(run.G, run.data, names, n=run.cfg.eval_samples, seed=run.cfg.seed,
@@ -399,7 +411,7 @@ def run_sweep(spec, out=None, workers: int = 1, storage: str | None = None, max_
 
 
 # ---------------------------------------------------------------------------------------------
-# Command line (wired into ``ganlib sweep`` by ganlib.cli; also ``python -m ganlib.sweep``)
+# Command line (wired into ``ganlib sweep`` by ganlib.cli; also ``python -m ganlib.harness.sweep``)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -426,7 +438,7 @@ def cli_sweep(config, out=None, workers=1, storage=None, max_trials=None, progre
 
 def add_arguments(p) -> None:
     """The options of ``ganlib sweep`` on an argparse parser."""
-    p.add_argument("config", help="sweep config JSON file (see sweeps/ and `python -m pydoc ganlib.sweep`)")
+    p.add_argument("config", help="sweep config JSON file (see sweeps/ and `python -m pydoc ganlib.harness.sweep`)")
     p.add_argument("--out", default=None, help="sweep folder (default: runs/sweeps/NAME)")
     p.add_argument("--workers", type=int, default=1, help="processes pulling trials in parallel (default: 1)")
     p.add_argument("--storage", default=None,
@@ -446,7 +458,7 @@ def add_arguments(p) -> None:
 def main(argv=None) -> int:
     import argparse
 
-    p = argparse.ArgumentParser(prog="python -m ganlib.sweep", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="python -m ganlib.harness.sweep", description=__doc__.split("\n")[0])
     add_arguments(p)
     args = p.parse_args(argv)
     try:

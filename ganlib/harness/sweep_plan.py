@@ -1,6 +1,6 @@
 """A sweep's plan and its results table: the sweep config validated into a :class:`Plan` (every
 configuration x seed), and one row per planned trial read back from the study (``results.json``,
-``results.csv``, :func:`summarise`).  The engine that runs the plan is :mod:`ganlib.sweep`.
+``results.csv``, :func:`summarise`).  The engine that runs the plan is :mod:`ganlib.harness.sweep`.
 
 A sweep CONFIG is a JSON file (or a dict, from Python)::
 
@@ -41,8 +41,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from .compare import eval_points
-from .config import Config
-from .stats import mean_sd
+from ..config import Config
+from ..stats import mean_sd
 
 SEARCHES = ("grid", "random")
 DISTRIBUTIONS = ("choice", "uniform", "log_uniform", "int_uniform", "int_log_uniform")
@@ -240,7 +240,7 @@ def load_spec(spec) -> Plan:
         values[key] = v
     metric = raw.get("metric")
     if metric is not None:
-        from .metrics import METRICS
+        from ..metrics import METRICS
 
         if metric not in METRICS:
             _fail(f"sweep {name}: unknown metric {metric!r}; accepted: {', '.join(METRICS)}")
@@ -291,7 +291,7 @@ def load_spec(spec) -> Plan:
 
 def _default_metric(base: dict) -> str:
     """The data set's primary metric: exact ``w1`` (toy), classifier ``fid`` (MNIST-like), else ``swd``."""
-    from .data import TOY
+    from ..data import TOY
 
     if base.get("metrics"):
         return base["metrics"][0]

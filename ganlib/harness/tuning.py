@@ -1,6 +1,6 @@
 """The tuning study (``notebooks/08_tuning_tips.ipynb``): the seed articles' tips, each tested by a sweep
 (``sweeps/tips.json``), and how sensitive WGAN-GP, ICVP and its ablations are to ``lambda_max`` and to
-the learning rate.  The sweeps run on :mod:`ganlib.sweep`; this module only designs and judges them.
+the learning rate.  The sweeps run on :mod:`ganlib.harness.sweep`; this module only designs and judges them.
 
 Every verdict is computed from the numbers by the one rule of ganlib, :func:`ganlib.stats.decide`, on
 differences **paired by seed**: within a sweep, seed ``s`` of every configuration starts from the same
@@ -19,8 +19,9 @@ import dataclasses
 import json
 from pathlib import Path
 
-from .config import Config
-from .stats import MARGIN, decide
+from ..config import Config
+from ..stats import MARGIN, decide
+from .locations import ROOT
 from .sweep import run_sweep
 from .sweep_plan import _fail, _fmt_value, _label, best_config
 
@@ -166,7 +167,6 @@ def _fails(a, b) -> str:
 # The tips of sweeps/tips.json, and sensitivity
 # ---------------------------------------------------------------------------------------------
 
-ROOT = Path(__file__).resolve().parent.parent
 TIPS = ROOT / "sweeps" / "tips.json"
 METHODS_SENSITIVITY = ("wgan-gp", "icvp", "icvp-eps", "icvp-lambda")
 

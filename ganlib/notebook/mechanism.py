@@ -1,6 +1,6 @@
 """Why a method is slower: the critic's traces, read from a study's store, and the predictions judged on them.
 
-Notebook 10 uses this module.  Everything comes from the committed results store (``ganlib.study``): the thinned
+Notebook 10 uses this module.  Everything comes from the committed results store (``ganlib.harness.study``): the thinned
 training log (``log.jsonl``: ``w_t, d_t, d_ref, r_t, eps_t, lambda_t`` and the mean gradient norm at the penalty
 points, every 10th generator iteration), the critic probe (``probe.jsonl``: gradient norms at real, generated,
 uniform and penalty points of one fixed batch, every 50 iterations; :func:`ganlib.train.probe`) and the
@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .compare import run_dir
-from .train import read_jsonl
+from ..harness.compare import run_dir
+from ..train import read_jsonl
 
 
 def seeds_stored(folder, label: str, iters: int) -> list[int]:
@@ -111,7 +111,7 @@ def _paired(summary: dict, comp: str):
 def judge_predictions(folder, summary: dict, iters: int = 2000, pending_ok: bool = True) -> list[dict]:
     """The predictions of docs/PREDICTIONS.md (P-MNIST-1), each ``{"id", "claim", "outcome", "evidence"}`` with
     outcome ``held``, ``failed`` or ``pending`` (the evidence then names what the store lacks).  ``summary`` is the
-    part's :func:`ganlib.compare.summarise` result (its paired AUC verdicts)."""
+    part's :func:`ganlib.harness.compare.summarise` result (its paired AUC verdicts)."""
     out = []
     labels = ("wgan-gp", "icvp", "icvp-eps", "icvp-lambda", "icvp-slope", "icvp-band", "icvp-gamma0.5", "icvp-lmin1",
               "icvp-refmean", "icvp-refdecay")
@@ -222,7 +222,7 @@ def judge_predictions(folder, summary: dict, iters: int = 2000, pending_ok: bool
 def readings_table(summary: dict, readings, baseline: str = "wgan-gp") -> list[dict]:
     """One row per reading of section 2 (and icvp itself), every row with the same keys: its paired AUC verdict
     against ``baseline`` (pairs, mean difference, 95% interval, verdict), or ``not yet in the store``."""
-    from .stats import Verdict
+    from ..stats import Verdict
 
     rows = []
     for label in ("icvp", *readings):

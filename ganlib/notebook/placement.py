@@ -1,12 +1,12 @@
 """ICVP among its relatives (notebook 11): where every method stands against wgan-gp, from a study's store.
 
-Every number comes from the paired verdicts of ``ganlib.study.summarise_study`` (the long study's results store);
+Every number comes from the paired verdicts of ``ganlib.harness.study.summarise_study`` (the long study's results store);
 nothing here trains.  A comparison with no complete pair in the store is named as pending, never as a verdict.
 """
 
 from __future__ import annotations
 
-from .stats import Verdict
+from ..stats import Verdict
 
 
 def placement_table(summaries: dict, parts, methods) -> list[dict]:

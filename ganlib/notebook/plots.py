@@ -66,7 +66,7 @@ def save_figure(fig, figures_dir, name: str, pdf: bool = True, **provenance) -> 
     """
     import json
 
-    from .provenance import environment
+    from ..provenance import environment
 
     figures_dir = Path(figures_dir)
     figures_dir.mkdir(parents=True, exist_ok=True)
@@ -131,7 +131,7 @@ def weight_histogram(ax, module, clip_value=None, title=None):
 
 def grad_norm_hist(ax, critic, real, fake, title=None):
     """Distributions of ``||grad D||`` at real, generated and interpolated (eps ~ U[0,1]) points."""
-    from .methods import gradient_norm, interpolation_point
+    from ..methods import gradient_norm, interpolation_point
 
     with torch.random.fork_rng():
         torch.manual_seed(0)
@@ -148,7 +148,7 @@ def grad_norm_hist(ax, critic, real, fake, title=None):
 
 
 def divergence_vs_shift(ax, d: dict, title=None):
-    """JS and W1 between two parallel segments against their shift ``theta`` (``ganlib.teaching``)."""
+    """JS and W1 between two parallel segments against their shift ``theta`` (``ganlib.notebook.teaching``)."""
     import math
 
     ax.plot(d["theta"], d["js"], marker="o", ms=3, color="tab:red", label="Jensen-Shannon (histograms)")
@@ -197,7 +197,7 @@ def sample_grid_over_time(fig, samples: dict, iterations: list, nrow=6):
 
 
 # ---------------------------------------------------------------------------------------------
-# The lambda-schedule explorer (ganlib.widgets, notebook 07).  Both take a matplotlib Figure
+# The lambda-schedule explorer (ganlib.notebook.widgets, notebook 07).  Both take a matplotlib Figure
 # (pyplot-free, so that a background thread can redraw) and return the artists they drew.
 # ---------------------------------------------------------------------------------------------
 
@@ -239,7 +239,7 @@ def interpolation_segments(ax, traces: dict, steps, interpolation="deterministic
 def schedule_figure(traces: dict, interpolation="deterministic", marks=(), fig=None, title=None) -> dict:
     """The explorer's figure: ``w_t, d_t``; ``r_t``; ``eps_t``; ``lambda_t``; where ``x_hat`` falls.
 
-    ``traces`` is the output of :func:`ganlib.widgets.schedule_traces`; ``marks`` are critic steps
+    ``traces`` is the output of :func:`ganlib.notebook.widgets.schedule_traces`; ``marks`` are critic steps
     drawn as vertical lines and as rows of :func:`interpolation_segments` (the first one bold).
     Returns the artists, by name: ``w_t, d_t, d_ref, r_t, eps_t, band`` (``None`` unless band mode),
     ``lambda_t, lambda_wgan_gp``, ``lambda_agp`` (agp's controller on the same trace, on the lambda panel's
@@ -316,7 +316,7 @@ def schedule_figure(traces: dict, interpolation="deterministic", marks=(), fig=N
 def training_comparison_figure(results: dict, fig=None) -> dict:
     """The explorer's training panel: samples of ICVP and its baseline, their exact W1, ICVP's own schedule.
 
-    ``results`` as filled by :meth:`ganlib.widgets.LambdaExplorer.train`: ``real`` (points), ``floor``
+    ``results`` as filled by :meth:`ganlib.notebook.widgets.LambdaExplorer.train`: ``real`` (points), ``floor``
     (real-vs-real W1), ``baseline`` (the method ICVP is compared with; ``wgan-gp`` if absent) and, per
     method, ``iters, w1, samples, log``.  Returns the artists by name: ``scatter`` and ``w1`` (dicts by
     method), ``floor``, ``r_t``, ``lambda_t``, ``lambda_agp`` (agp's logged lambda_t when agp is the
@@ -383,7 +383,7 @@ def training_comparison_figure(results: dict, fig=None) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------
-# Sweeps and the tuning study (ganlib.sweep summaries)
+# Sweeps and the tuning study (ganlib.harness.sweep summaries)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -492,7 +492,7 @@ def divergence_share(ax, methods: dict, title=None):
 
 
 def tips_figure(tips: list, ncols: int = 4):
-    """One small :func:`sweep_bars` panel per tested tip (``ganlib.tuning.run_tips`` results)."""
+    """One small :func:`sweep_bars` panel per tested tip (``ganlib.harness.tuning.run_tips`` results)."""
     n = len(tips)
     nrows = max(1, -(-n // ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(4 * ncols, 3.4 * nrows), squeeze=False)
@@ -506,7 +506,7 @@ def tips_figure(tips: list, ncols: int = 4):
 
 
 def w1_cdf_figure(axes, r: dict, title=None):
-    """01, Kantorovich-Rubinstein in 1-D (:func:`ganlib.teaching.w1_three_ways`): left, the two CDFs with the
+    """01, Kantorovich-Rubinstein in 1-D (:func:`ganlib.notebook.teaching.w1_three_ways`): left, the two CDFs with the
     area between them shaded (W1); right, the optimal critic f*, slope +-1, rising where F_Q lies above F_P."""
     grid, fp, fq = r["grid"], r["F_P"], r["F_Q"]
     ax = axes[0]
@@ -524,7 +524,7 @@ def w1_cdf_figure(axes, r: dict, title=None):
 
 
 def proposition1_figure(ax, ex: dict, title=None):
-    """02, Proposition 1 (:func:`ganlib.teaching.proposition1_example`): the optimal critic's contours, the
+    """02, Proposition 1 (:func:`ganlib.notebook.teaching.proposition1_example`): the optimal critic's contours, the
     optimal coupling's segments from each generated point (eps = 0) to its real partner (eps = 1), and the
     critic's gradient, of norm 1, at points of the segments, pointing toward the real end."""
     import numpy as np

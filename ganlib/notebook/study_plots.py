@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .stats import CONFIDENCE, Verdict, t_half_width
+from ..stats import CONFIDENCE, Verdict, t_half_width
 
 COLOURS = {"wgan": "tab:gray", "wgan-gp": "tab:blue", "icvp": "tab:red", "icvp-eps": "tab:orange",
            "icvp-lambda": "tab:purple", "wgan-lp": "tab:green", "dragan": "tab:brown", "r1": "tab:pink",

@@ -22,9 +22,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import methods as M
-from .stats import Verdict, mean_sd, t_quantile
-from .metrics import toy_real, w1_exact
+from .. import methods as M
+from ..stats import Verdict, mean_sd, t_quantile
+from ..metrics import toy_real, w1_exact
 
 # Exercises and demos train small toy runs: the explorer's setting (width-128 MLP, lr 1e-3; toy
 # defaults of METHOD.md section 3 otherwise), so that a run learns within a few hundred iterations.
@@ -276,7 +276,7 @@ def share_at_bounds(module, c) -> float:
 
 def initial_share_at_bounds(cfg) -> float:
     """The share a freshly initialised critic of this config has at the bounds after its first clip."""
-    from .train import Run
+    from ..train import Run
 
     with torch.random.fork_rng(devices=[]):
         fresh = Run(cfg).D
@@ -490,9 +490,9 @@ def count_modes(samples, dataset: str) -> dict:
 
 def mode_table(runs_root, datasets, methods, seed=0, n=2000) -> list[dict]:
     """04's exercise: :func:`count_modes` for the real data and each method's generator (``seed``'s run of
-    :func:`ganlib.compare.compare` under ``runs_root/<data set>``), for the data sets that have modes."""
-    from .compare import run_dir
-    from .train import load_run
+    :func:`ganlib.harness.compare.compare` under ``runs_root/<data set>``), for the data sets that have modes."""
+    from ..harness.compare import run_dir
+    from ..train import load_run
 
     rows = []
     for ds in [d for d in datasets if d in ("8gaussians", "25gaussians")]:
@@ -511,8 +511,8 @@ def mode_table(runs_root, datasets, methods, seed=0, n=2000) -> list[dict]:
 
 
 def _train(method, iters, seed=0, **overrides):
-    from .config import Config
-    from .train import train
+    from ..config import Config
+    from ..train import train
 
     return train(Config(**{**EXERCISE_CONFIG, **overrides}, method=method, iters=iters, seed=seed), out=None)
 
@@ -553,7 +553,7 @@ def exercise_schedule(ws, n_critic=5, lambda_max=0.1, warmups=(0, 100, 500), gam
     ``warmup``: the reference ``d_ref`` it leads to, the lowest and the final ``r_t``; ``gamma``: the mean ``lambda_t / lambda_max``;
     ``beta``: how noisy ``r_t`` is (sd of its step-to-step changes) and when it first falls below 0.5.
     """
-    from .schedules import schedule_traces
+    from ..schedules import schedule_traces
 
     out = {"warmup": [], "gamma": [], "beta": []}
     for w in warmups:
@@ -581,7 +581,7 @@ def trend(values, increasing=True) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# 04-06 and 09: the comparisons' figures (results of ganlib.compare.summarise)
+# 04-06 and 09: the comparisons' figures (results of ganlib.harness.compare.summarise)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -621,7 +621,7 @@ def long_study_note(dataset: str, profile: str = "long") -> str:
 
 def _long_study(dataset: str, profile: str = "long") -> tuple[str, int, int]:
     """``(text, runs stored, runs designed)`` of :func:`long_study_note`."""
-    from .study import RESULTS, STUDIES
+    from ..harness.study import RESULTS, STUDIES
 
     parts = [p for p in STUDIES.get(profile, []) if p.dataset == dataset and not p.archived]
     said, stored, designed = [], 0, 0

@@ -8,7 +8,7 @@ Two layers, so that the first can be tested and reused without a notebook:
   the distance trace shipped with the package, :func:`synthetic_trace` makes one up; here,
   :func:`record_trace` regenerates the shipped trace from a real run;
 - widget plumbing: :class:`LambdaExplorer`, sliders that redraw the figures of
-  :func:`ganlib.plots.schedule_figure` and a "train" button that runs two short runs of
+  :func:`ganlib.notebook.plots.schedule_figure` and a "train" button that runs two short runs of
   :func:`ganlib.train.train` (the project's one training loop) on 8 Gaussians, ICVP with the chosen
   schedule and a method to compare with (WGAN-GP, or one of ICVP's relatives: ``BASELINES``), and plots
   the exact W1 of both (and agp's logged lambda_t beside ICVP's schedule).
@@ -36,8 +36,8 @@ from unittest import mock
 import numpy as np
 import torch
 
-from .methods import LAMBDA_SCHEDULES, REFERENCES, RELATIVES, ICVPSchedule, make_lambda_schedule
-from .metrics import w1_exact
+from ..methods import LAMBDA_SCHEDULES, REFERENCES, RELATIVES, ICVPSchedule, make_lambda_schedule
+from ..metrics import w1_exact
 
 SYNTHETIC = "synthetic: exponential decay + noise"
 REAL = "real: 8gaussians, icvp run (shipped)"
@@ -60,8 +60,8 @@ MODE_WORDS = {  # step 4 in words, per interpolation mode
 }
 
 
-# The explorer's computation lives in ganlib.schedules (imported by ganlib.teaching too, without this UI).
-from .schedules import TRACE_FILE, agp_trace, load_trace, schedule_traces, synthetic_trace, trace_path  # noqa: E402,F401
+# The explorer's computation lives in ganlib.schedules (imported by ganlib.notebook.teaching too, without this UI).
+from ..schedules import TRACE_FILE, agp_trace, load_trace, schedule_traces, synthetic_trace, trace_path  # noqa: E402,F401
 
 
 def record_trace(path=None, iters=1000, seed=0, method="icvp", dataset="8gaussians", torch_threads=1,
@@ -73,11 +73,11 @@ def record_trace(path=None, iters=1000, seed=0, method="icvp", dataset="8gaussia
     records ``w_t`` and calls the original: training is unchanged; the log rows are checked against
     the recording).  Settings: ``DEMO_CONFIG`` (the train button's), overridden by ``config``.
     ``path=None`` writes the package's file; ``path=False`` writes nothing.  Regenerate with
-    ``python -m ganlib.widgets``.
+    ``python -m ganlib.notebook.widgets``.
     """
-    from . import __version__
-    from .config import Config
-    from .train import train
+    from .. import __version__
+    from ..config import Config
+    from ..train import train
 
     cfg = Config(**{**DEMO_CONFIG, "method": method, "dataset": dataset, "iters": iters, "seed": seed, **config})
     ws, rows = [], []
@@ -103,7 +103,7 @@ def record_trace(path=None, iters=1000, seed=0, method="icvp", dataset="8gaussia
         "name": "w_t of a short icvp run on 8gaussians",
         "unit": "critic step (n_critic per generator iteration)",
         "provenance": {
-            "made_by": "ganlib.widgets.record_trace (python -m ganlib.widgets)",
+            "made_by": "ganlib.notebook.widgets.record_trace (python -m ganlib.notebook.widgets)",
             "method": method, "dataset": dataset, "iters": iters, "seed": seed, "n_critic": run.cfg.n_critic,
             "config": run.cfg.to_dict(),
             "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -114,7 +114,7 @@ def record_trace(path=None, iters=1000, seed=0, method="icvp", dataset="8gaussia
         "log": {k: [sig(r[k]) if k != "t" else r[k] for r in rows] for k in ("t", "d_t", "r_t", "lambda_t")},
     }
     if path is not False:
-        path = Path(path) if path else Path(__file__).parent / "traces" / TRACE_FILE
+        path = Path(path) if path else Path(__file__).resolve().parent.parent / "traces" / TRACE_FILE
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(trace, separators=(",", ":")) + "\n")
     return trace
@@ -418,7 +418,7 @@ class LambdaExplorer:
         return self._thread
 
     def _configs(self):
-        from .config import Config
+        from ..config import Config
 
         s, iters, seed = self.settings, self.iters.value, self.seed.value
         icvp = Config(**DEMO_CONFIG, method="icvp", iters=iters, seed=seed, lambda_schedule=s["kind"],
@@ -474,7 +474,7 @@ class LambdaExplorer:
     @staticmethod
     def _eval_points(seed):
         """Real points and latent noise for the W1 curves, drawn without moving the training RNG."""
-        from .data import toy_sample
+        from ..data import toy_sample
 
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(10_000 + seed)
@@ -484,7 +484,7 @@ class LambdaExplorer:
         return real.numpy(), real2.numpy(), z
 
     def _train_one(self, name, cfg, real, z) -> dict:
-        from .train import train
+        from ..train import train
 
         res = {"method": name, "iters": [], "w1": [], "samples": None, "log": [], "seconds": 0.0,
                "stopped": False, "lambda_max": cfg.lambda_max}
@@ -534,7 +534,7 @@ class LambdaExplorer:
             self._last_draw = time.perf_counter()
 
 
-if __name__ == "__main__":  # python -m ganlib.widgets [iters]: regenerate the shipped trace
+if __name__ == "__main__":  # python -m ganlib.notebook.widgets [iters]: regenerate the shipped trace
     import sys
 
     t = record_trace(iters=int(sys.argv[1]) if len(sys.argv) > 1 else 1000)
