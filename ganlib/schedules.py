@@ -3,7 +3,7 @@
 Pure computation (numbers in, arrays out): :func:`schedule_traces` feeds a trace ``w_t`` through the *same*
 :class:`ganlib.methods.ICVPSchedule` the trainer uses; :func:`agp_trace` does the same for agp's controller;
 :func:`load_trace` reads the distance trace shipped in ``ganlib/traces/``.  ``ganlib.notebook.widgets`` (the explorer of
-notebook 07) and ``ganlib.notebook.teaching`` both build on this module, and neither on the other.
+notebook 07) and ``ganlib.notebook.exercises`` both build on this module, and neither on the other.
 
 >>> tr = schedule_traces([4.0, 2.0, 1.0], warmup=0, beta=0.5, lambda_max=10.0)
 >>> tr["lambda_t"].tolist()

@@ -150,11 +150,12 @@ def test_verdict_table_reads_every_comparison(tmp_path):
 
 
 def test_index_marks_skipped_and_failed_notebooks_as_the_runner_does(tmp_path):
-    from ganlib.harness.reports import write_index
+    from ganlib.harness.reports import Status, write_index
 
     for name in ("01_a", "02_b", "03_c"):
         (tmp_path / f"{name}.html").write_text("x")
-    status = {"01_a.ipynb": None, "02_b.ipynb": "skipped: no CelebA images at X", "03_c.ipynb": "KeyError: boom"}
+    status = {"01_a.ipynb": Status("ok"), "02_b.ipynb": Status("skipped", "no CelebA images at X"),
+              "03_c.ipynb": Status("FAILED", "KeyError: boom")}
     text = write_index(tmp_path, tmp_path / "figures", status).read_text()
     assert "(<a href='01_a.ipynb'>notebook</a>)</li>" in text
     assert "<span>skipped: no CelebA images at X</span>" in text and "FAILED: skipped" not in text
@@ -163,12 +164,16 @@ def test_index_marks_skipped_and_failed_notebooks_as_the_runner_does(tmp_path):
 
 def test_a_partial_rerun_keeps_the_other_notebooks_status(tmp_path):
     """``--only`` reruns some notebooks; the summary and the index still list every notebook of the last run."""
+    from ganlib.harness.reports import Status
     from ganlib.harness.reproduce import merge_status
 
-    first = merge_status(tmp_path, "quick", {"00_a.ipynb": None, "01_b.ipynb": "skipped: no data"},
+    ok, skipped = Status("ok"), Status("skipped", "no data")
+    first = merge_status(tmp_path, "quick", {"00_a.ipynb": ok, "01_b.ipynb": skipped},
                          {"00_a.ipynb": 3.0, "01_b.ipynb": 1.0})
-    assert first[0] == {"00_a.ipynb": None, "01_b.ipynb": "skipped: no data"}
-    again, secs = merge_status(tmp_path, "quick", {"01_b.ipynb": None}, {"01_b.ipynb": 2.0})
-    assert again == {"00_a.ipynb": None, "01_b.ipynb": None} and secs == {"00_a.ipynb": 3.0, "01_b.ipynb": 2.0}
-    other, _ = merge_status(tmp_path, "smoke", {"01_b.ipynb": None}, {"01_b.ipynb": 1.0})
-    assert other == {"01_b.ipynb": None}  # another profile's statuses are not mixed in
+    assert first[0] == {"00_a.ipynb": ok, "01_b.ipynb": skipped}
+    again, secs = merge_status(tmp_path, "quick", {"01_b.ipynb": ok}, {"01_b.ipynb": 2.0})
+    assert again == {"00_a.ipynb": ok, "01_b.ipynb": ok} and secs == {"00_a.ipynb": 3.0, "01_b.ipynb": 2.0}
+    other, _ = merge_status(tmp_path, "smoke", {"01_b.ipynb": ok}, {"01_b.ipynb": 1.0})
+    assert other == {"01_b.ipynb": ok}  # another profile's statuses are not mixed in
+    (tmp_path / "status.json").write_text('{"profile": "smoke", "notebooks": {"00_a.ipynb": {"error": null}}}')
+    assert merge_status(tmp_path, "smoke", {}, {})[0] == {}  # an older file's form is not read back as a status

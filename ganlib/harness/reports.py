@@ -79,7 +79,8 @@ def path_replacements(nb_dir, parameters: dict | None = None, root=ROOT, home=No
     Folders under the repository become paths relative to the notebook's folder (``nb_dir``, where
     papermill ran it), so that a parameter such as ``runs_dir = "../runs/quick"`` still works; other
     folders passed as parameters become ``<name>``; ``$GANLIB_DATA`` and ``$GANLIB_CACHE`` their names;
-    the home folder ``~``.
+    an installed package's own folder (its notebooks run from ``ganlib/_notebooks``) ``<ganlib>``; the home
+    folder ``~``.
     """
     root, nb_dir = Path(root).resolve(), Path(nb_dir).resolve()
     home = Path(home or Path.home()).resolve()
@@ -91,6 +92,8 @@ def path_replacements(nb_dir, parameters: dict | None = None, root=ROOT, home=No
         if os.environ.get(var) and os.path.isabs(os.environ[var]):
             pairs.append((str(Path(os.environ[var])), f"${var}"))
     pairs.append((str(root), os.path.relpath(root, nb_dir) if _inside(nb_dir, root) else "<repository>"))
+    if not _inside(PACKAGE, root):  # an installed package: its notebooks ran from site-packages/ganlib/_notebooks
+        pairs.append((str(PACKAGE), "<ganlib>"))
     if str(home) != "/":
         pairs.append((str(home), "~"))
     return sorted(pairs, key=lambda p: -len(p[0]))

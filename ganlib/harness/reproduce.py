@@ -17,9 +17,7 @@ import time
 from pathlib import Path
 
 from ..provenance import environment
-from .locations import ROOT
-
-NOTEBOOKS = ROOT / "notebooks"
+from .locations import NOTEBOOKS, ROOT  # NOTEBOOKS: the checkout's notebooks/, or the installed copy
 
 # Sizes per profile.  toy_*: 2-D sets; mnist_*: MNIST (or the embedded digits); celeba_*: CelebA.
 # *_overrides are Config fields for those runs; workers: runs trained at once (ganlib.harness.compare.run_all).
@@ -170,6 +168,9 @@ def reproduce(profile="quick", reports_dir=None, figures_dir=None, runs_dir=None
     for d in (reports, figures, runs):
         d.mkdir(parents=True, exist_ok=True)
     found = notebooks(notebooks_dir)
+    if not found:
+        raise ValueError(f"no numbered notebooks (NN_*.ipynb) in {Path(notebooks_dir).resolve()}; pass --notebooks "
+                         "FOLDER, or reinstall ganlib (they ship with it)")
     only = only or PROFILES[profile].get("notebooks")
     selected = [nb for nb in found if not only or any(nb.stem.startswith(o) for o in only)]
     if not selected:
@@ -177,8 +178,13 @@ def reproduce(profile="quick", reports_dir=None, figures_dir=None, runs_dir=None
     if from_results and PROFILES[profile].get("study"):  # a broken store stops here, named, before any notebook
         from . import study as S
 
-        for part in S.study(PROFILES[profile]["study"]):
-            S.check_store(S.results_dir(PROFILES[profile]["study"], results_root) / part.name)
+        name = PROFILES[profile]["study"]
+        store = S.results_dir(name, results_root or S.default_results_root(name, runs))  # where notebook 09 reads
+        if not store.is_dir():
+            raise ValueError(f"no results store at {store.resolve()}: pass --results FOLDER (the folder holding "
+                             f"{store.name}/, results/ in a checkout), or set GANLIB_ROOT to the project folder")
+        for part in S.study(name):
+            S.check_store(store / part.name)
     params = {"profile": profile, "runs_dir": str(runs), "figures_dir": str(figures), "from_results": from_results,
               "results_root": str(Path(results_root).resolve()) if results_root else None,
               "data_dir": str(data_dir) if data_dir else None}

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..config import Config
 from ..stats import MARGIN, decide
-from .locations import ROOT
+from .locations import SWEEPS
 from .sweep import run_sweep
 from .sweep_plan import _fail, _fmt_value, _label, best_config
 
@@ -167,7 +167,7 @@ def _fails(a, b) -> str:
 # The tips of sweeps/tips.json, and sensitivity
 # ---------------------------------------------------------------------------------------------
 
-TIPS = ROOT / "sweeps" / "tips.json"
+TIPS = SWEEPS / "tips.json"  # the checkout's sweeps/tips.json, or the copy installed with ganlib
 METHODS_SENSITIVITY = ("wgan-gp", "icvp", "icvp-eps", "icvp-lambda")
 
 # Sizes of the tuning study per profile.  toy/image: Config fields for every trial of that kind of data.

@@ -60,7 +60,7 @@ MODE_WORDS = {  # step 4 in words, per interpolation mode
 }
 
 
-# The explorer's computation lives in ganlib.schedules (imported by ganlib.notebook.teaching too, without this UI).
+# The explorer's computation lives in ganlib.schedules (imported by ganlib.notebook.exercises too, without this UI).
 from ..schedules import TRACE_FILE, agp_trace, load_trace, schedule_traces, synthetic_trace, trace_path  # noqa: E402,F401
 
 
@@ -459,7 +459,7 @@ class LambdaExplorer:
                                     + ", ".join(f"{k} {v:.1f} s" + (" (cached)" if k == base and cached else "")
                                                 for k, v in done.items()))
             self._draw_training(force=True)
-            from .teaching import training_conclusion
+            from .conclusions import training_conclusion
 
             self.conclusion.value = f"<b>What this run shows.</b> {html.escape(training_conclusion(self.results))}"
         except BaseException as e:  # shown in the widget; re-raised when blocking
