@@ -264,7 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--runs", default=None, help="training runs (default: runs/)")
     r.add_argument("--data-dir", default=None, help="data folder (default: $GANLIB_DATA, else ~/.cache/ganlib/data)")
     r.add_argument("--only", default=None, help="comma-separated notebook prefixes, e.g. 03,05 (default: all)")
-    r.add_argument("--notebooks", default=None, help="folder of numbered notebooks NN_*.ipynb (default: notebooks/)")
+    r.add_argument("--notebooks", default=None, help="folder of numbered notebooks NN_*.ipynb (default: the project's notebooks/, else the copy installed with ganlib)")
     r.add_argument("--fresh", action="store_true", help="start the profile's training runs over")
     r.add_argument("--from-results", action="store_true",
                    help="rebuild the study's figures, tables and verdicts from its stored results, without training")

@@ -41,7 +41,7 @@ def shipped(name: str) -> Path:
     The working directory of an installed package is not searched: a folder that happens to be called
     ``notebooks`` there is not taken for the package's (``--notebooks`` names one)."""
     here = checkout()
-    for folder in ((ROOT / name) if os.environ.get("GANLIB_ROOT") else None, here / name if here else None):
+    for folder in (project_root() / name if os.environ.get("GANLIB_ROOT") else None, here / name if here else None):
         if folder is not None and folder.is_dir():
             return folder
     return PACKAGE / f"_{name}"

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..config import Config
 from ..stats import MARGIN, decide
-from .locations import SWEEPS
+from .locations import ROOT, SWEEPS  # noqa: F401 (ROOT: tests/test_sweep.py reads tuning.ROOT / "sweeps")
 from .sweep import run_sweep
 from .sweep_plan import _fail, _fmt_value, _label, best_config
 
