@@ -12,10 +12,10 @@ def _part(verdicts: dict, pending=()):
     paired = {}
     for m, (mean, low, high, word) in verdicts.items():
         v = Verdict(OUTCOME[word], n=5, mean=mean, sd=1.0, low=low, high=high, delta=1.0)
-        paired[f"{m} vs wgan-gp"] = {"auc": v.as_dict()}
+        paired[f"{m} vs wgan-gp"] = {"a": m, "b": "wgan-gp", "auc": v.as_dict()}
     for m in pending:
         v = Verdict("inconclusive", n=0, mean=None, sd=None, low=None, high=None, delta=1.0, why="no finished pair")
-        paired[f"{m} vs wgan-gp"] = {"auc": v.as_dict()}
+        paired[f"{m} vs wgan-gp"] = {"a": m, "b": "wgan-gp", "auc": v.as_dict()}
     return {"metric": "w1", "paired": paired}
 
 

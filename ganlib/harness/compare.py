@@ -373,9 +373,11 @@ def family_table(summaries: dict, alpha: float = ALPHA) -> dict:
     mean, low, high, delta, p, p_holm, p_equivalent, p_equivalent_holm), raw and holm (the raw and the adjusted
     verdict in words, made from it) and signs (sign count).
     """
-    rows, excluded = [], []
+    rows, excluded, archived_parts = [], [], []
     for part, r in summaries.items():
         archived = bool((r.get("part") or {}).get("archived"))
+        if archived and r.get("paired"):
+            archived_parts.append(part)
         for comp, v in r.get("paired", {}).items():
             if archived:
                 excluded.append(f"{part}: {comp}")
@@ -408,7 +410,7 @@ def family_table(summaries: dict, alpha: float = ALPHA) -> dict:
         text += (f" {len(untested)} comparison{'s have' if len(untested) != 1 else ' has'} fewer than 2 pairs, so no "
                  "p-value, and stay outside the count.")
     if excluded:
-        parts = sorted({e.split(": ")[0] for e in excluded})
+        parts = sorted(archived_parts)
         text += f" Archived part{'s' if len(parts) != 1 else ''} {', '.join(parts)}: outside the family."
     return {"m": m, "alpha": alpha, "rows": rows, "excluded": excluded, "untested": untested, "text": text}
 

@@ -42,8 +42,8 @@ def placement_conclusion(summaries: dict, parts, baseline: str = "wgan-gp", meth
     out = []
     for p in parts:
         r = summaries[p]
-        vs = {c.split(" vs ")[0]: v["auc"] for c, v in r["paired"].items() if c.endswith(f" vs {baseline}")
-              and (methods is None or c.split(" vs ")[0] in methods)}
+        vs = {v["a"]: v["auc"] for v in r["paired"].values() if v["b"] == baseline
+              and (methods is None or v["a"] in methods)}
         done = {m: a for m, a in vs.items() if a["n"] and a["low"] is not None}
         pending = sorted(m for m in vs if m not in done)
         if not done:

@@ -97,8 +97,8 @@ def placement_figure(summaries: dict, parts, baseline: str = "wgan-gp", methods=
     fig, axes = plt.subplots(1, max(len(parts), 1), figsize=(5.6 * max(len(parts), 1), 4.2), squeeze=False)
     for ax, name in zip(axes[0], parts):
         r = summaries[name]
-        rows = [(comp.split(" vs ")[0], v["auc"]) for comp, v in r["paired"].items()
-                if comp.endswith(f" vs {baseline}") and (methods is None or comp.split(" vs ")[0] in methods)]
+        rows = [(v["a"], v["auc"]) for v in r["paired"].values()
+                if v["b"] == baseline and (methods is None or v["a"] in methods)]
         done = [(m, a) for m, a in rows if a["n"]]
         pending = [m for m, a in rows if not a["n"]]
         ax.axvspan(-r["delta"], r["delta"], color="tab:green", alpha=0.15, lw=0)
