@@ -106,6 +106,8 @@ MUTANTS = [
      [("run.it if state is not None else -1", "run.it")], ["tests/test_train.py", "-k", "fresh_start"]),
     ("a comparison mixes FID rulers", "ganlib/harness/compare.py",
      [("    if len(seen) > 1:\n", "    if False:\n")], ["tests/test_metrics.py", "-k", "different_rulers"]),
+    ("a job held by another worker is trained anyway", "ganlib/harness/jobs.py",
+     [("            if not mine:\n", "            if False:\n")], ["tests/test_jobs.py", "-k", "dead"]),
     ("study retrains what the store holds", "ganlib/harness/study.py",
      [("                if is_stored(stored, part.iters):\n", "                if False:\n")],
      ["tests/test_study.py", "-k", "jobs"]),
