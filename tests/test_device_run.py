@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from ganlib.harness.study import Part
 
 REPO = Path(__file__).resolve().parents[1]
@@ -21,6 +23,7 @@ def _entry_point():
     return module
 
 
+@pytest.mark.slow
 def test_device_script_runs_the_study_into_the_results_store(tmp_path):
     out = tmp_path / "out"
     env = {**os.environ, "PYTHON": sys.executable, "OUT": str(out), "GANLIB_THREADS_DIR": str(tmp_path / "threads")}
