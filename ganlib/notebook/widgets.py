@@ -52,6 +52,7 @@ BASELINES = ("wgan-gp", *RELATIVES)  # what the train button compares ICVP with
 # points is about 0.1).
 DEMO_CONFIG = dict(dataset="8gaussians", width=128, lr_g=1e-3, quiet=True)
 EVAL_POINTS = 500  # points per side for the exact W1
+EVAL_STREAM = 10_000  # seed offset of the W1 curves' points and noise: a stream apart from training's
 MODE_WORDS = {  # step 4 in words, per interpolation mode
     "deterministic": "<b>deterministic</b>: one point for the whole batch, <code>eps_t = 1 - r_t</code>: x_hat starts "
                      "<i>on the fakes</i> (r_t = 1 gives eps_t = 0) and moves toward the reals as r_t falls.",
@@ -477,7 +478,7 @@ class LambdaExplorer:
         from ..data import toy_sample
 
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(10_000 + seed)
+            torch.manual_seed(EVAL_STREAM + seed)
             real = toy_sample("8gaussians", EVAL_POINTS)
             real2 = toy_sample("8gaussians", EVAL_POINTS)
             z = torch.randn(EVAL_POINTS, 2)
