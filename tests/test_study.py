@@ -107,9 +107,11 @@ def test_unknown_study_profile_is_refused():
 
 
 def test_committed_stores_stay_small():
+    # The long store's final design holds 161 runs (at most 310 KB each with its logs, probes and last sample grid,
+    # about 27 MB in all); 40 MB leaves room for one more part and fails on a store that keeps checkpoints.
     for store in [p for p in (ROOT / "results").glob("*") if p.is_dir()] + [FIXTURE / "smoke"]:
         size = sum(p.stat().st_size for p in store.rglob("*") if p.is_file())
-        assert size < 20e6, f"{store}: {size / 1e6:.1f} MB"
+        assert size < 40e6, f"{store}: {size / 1e6:.1f} MB"
 
 
 def test_a_missing_run_is_left_out_of_the_pairs_not_counted_as_censored(tmp_path):
