@@ -218,7 +218,8 @@ class Verdict:
         word = _word(self.adjusted, self.adjusted_within_margin, self.delta, words)
         if self.adjusted == "inconclusive" and self.outcome != "inconclusive":
             word += " after Holm"
-        p = self.p_equivalent_holm if self.adjusted == "equivalent" else self.p_holm
+        equivalence = self.adjusted == "equivalent" or (self.adjusted == "inconclusive" and self.outcome == "equivalent")
+        p = self.p_equivalent_holm if equivalence else self.p_holm  # the p-value of the test that decided
         return f"{word} (Holm-adjusted p {p:.2g})"
 
 

@@ -299,14 +299,46 @@ def test_family_table_holds_every_comparison_and_adjusts_by_holm():
     from ganlib.harness import study as S
 
     table = S.verdict_table(summaries)
-    assert "Holm-adjusted" in table and "sign count" in table and fam["text"] in table
+    assert "Holm-adjusted" in table and "sign count" in table and S.family(summaries)["text"] in table
     row = next(line for line in table.splitlines() if line.startswith("| p1 | icvp vs wgan |"))
-    assert "| faster (AUC difference" in row and "| inconclusive after Holm" in row and "icvp better in 5 of 5" in row
+    # the study asks the claim (p1's two comparisons) apart from why (p2's): within the claim's family of 2 the weak
+    # verdict survives (Holm x1 after the clear one), across all 3 it does not (x2)
+    assert "| the claim |" in row and "| faster (AUC difference" in row and "icvp better in 5 of 5" in row
+    assert "| faster (Holm-adjusted p 0.0" in row and "| inconclusive after Holm" in row
     old = next(line for line in table.splitlines() if line.startswith("| old |"))
     assert "archived: outside the family" in old
     lines = S.conclusions(summaries)
-    assert any("icvp vs wgan: faster" in x and "inconclusive after Holm" in x and "family of 3" in x for x in lines)
+    assert any("icvp vs wgan: faster" in x and "within the claim (2 comparisons): faster" in x
+               and "across all 3: inconclusive after Holm" in x for x in lines)
     assert any("negative = icvp-eps faster" in x for x in lines)
+
+
+def test_a_family_per_question_adjusts_within_each_and_across_all():
+    clear = ([1.0, 1.1, 0.9, 1.05, 0.95], [2.0, 2.05, 1.98, 2.1, 1.9])
+    weak = ([1.0, 1.2, 0.9, 1.1, 1.0], [1.2, 1.3, 0.95, 1.45, 1.15])
+    none_ = ([1.0, 1.2, 0.9, 1.1], [1.1, 1.0, 1.0, 1.05])
+    summaries = {"p1": _summary({"icvp vs wgan-gp": weak, "dragan vs wgan-gp": clear, "r1 vs wgan-gp": none_})}
+    question = lambda part, a, b: "claim" if a == "icvp" else "relatives"  # noqa: E731
+    fam = C.family_table(summaries, question=question)
+    assert fam["m"] == 3 and fam["families"] == {"claim": 1, "relatives": 2}
+    by = {r["comparison"]: r for r in fam["rows"]}
+    w = by["icvp vs wgan-gp"]
+    assert w["question"] == "claim" and w["p_holm"] == pytest.approx(w["p"])  # a family of one: the raw rule
+    assert w["holm"].startswith("faster") and w["holm_all"].startswith("inconclusive after Holm")
+    assert w["p_holm_all"] == pytest.approx(2 * w["p"])  # the second smallest p of three: x2
+    d, r = by["dragan vs wgan-gp"], by["r1 vs wgan-gp"]
+    assert d["p_holm"] == pytest.approx(2 * d["p"]) and d["p_holm_all"] == pytest.approx(3 * d["p"])
+    assert r["p_holm"] == pytest.approx(r["p"]) and r["holm"].startswith("inconclusive")
+    assert "in 2 families, one per question it asks: claim (1), relatives (2)" in fam["text"]
+    assert 'the column "across all 3"' in fam["text"]
+
+
+def test_the_study_names_the_question_of_each_comparison():
+    from ganlib.harness import study as S
+
+    assert S.question("mnist", "icvp", "wgan-gp") == "the claim" and S.question("celeba", "icvp", "wgan") == "the claim"
+    assert S.question("mnist", "icvp-eps", "wgan-gp") == "why" and S.question("mnist", "icvp", "icvp-lambda") == "why"
+    assert S.question("mnist", "agp", "icvp") == "relatives" and set(S.QUESTIONS) == {"the claim", "why", "relatives"}
 
 
 def test_a_study_part_chooses_its_comparisons(monkeypatch):
@@ -326,7 +358,7 @@ def test_a_study_part_chooses_its_comparisons(monkeypatch):
     json.dumps(s["digits"]["part"])  # recorded with the results
     assert "wgan minus wgan-gp; negative = wgan faster" in s["digits"]["paired"]["wgan vs wgan-gp"]["auc"]["text"]
     table = S.verdict_table(s)
-    assert "The family holds 3 comparisons" in table
+    assert "The study holds 3 comparisons" in table and "why (1), the claim (2)" in table
     lines = S.conclusions(s)
     assert any(x.startswith("digits, wgan vs wgan-gp:") and "negative = wgan faster" in x for x in lines)
 

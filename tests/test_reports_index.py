@@ -20,6 +20,6 @@ def test_landing_page_leads_with_the_answer_then_the_path_then_the_figures(tmp_p
     figs = page.index("<h1>Figures")
     assert answer < table < path < figs
     assert "toy-lambda10</td><td>icvp vs wgan-gp</td><td>5</td>" in page  # from the committed store
-    assert "Holm-adjusted" in page and "The family holds" in page
+    assert "Holm-adjusted within the question" in page and "families, one per question it asks" in page
     assert "why ICVP is slower than WGAN-GP on MNIST" in page  # notebook 10's line
     assert page.index("long_paired_verdicts.png") < path  # a key figure beside the answer

@@ -139,6 +139,10 @@ def test_the_family_adjustment_is_data_too():
     same = v.adjust(p_holm=0.2, p_equivalent_holm=0.01)
     assert same.adjusted == "equivalent" and same.adjusted_text().startswith("equivalent within ±0.1 (Holm-adjusted p 0.01")
     assert v.outcome == "lower"  # adjusting makes a new verdict; the raw one is unchanged
+    # a raw equivalence lost to the family names the equivalence test's adjusted p, not the difference test's
+    e = S.decide([0.01, -0.01, 0.02, -0.02, 0.0], 1.0)
+    assert e.outcome == "equivalent"
+    assert e.adjust(p_holm=1.0, p_equivalent_holm=0.3).adjusted_text() == "inconclusive after Holm (Holm-adjusted p 0.3)"
 
 
 def test_every_interval_uses_the_one_t_half_width():

@@ -18,8 +18,9 @@ practical margin, else ``inconclusive`` with the seeds that the observed spread 
 Iterations to the threshold are paired the same way; a run that never reached it is censored at the
 budget and counted, never made a number, and pairs that crossed at the same evaluation are said to be
 unresolved by the evaluation grid, not equivalent (:func:`reach_pairs`).  The comparisons of a study
-are one family (:func:`family_table`): beside each raw verdict, the Holm-adjusted one and the sign
-count.  Nothing in the summary is written by hand.
+are families of verdicts (:func:`family_table`): beside each raw verdict, the Holm-adjusted one and the sign
+count; a study may split them into one family per question it asks.  Nothing in the summary is written by
+hand.
 """
 
 from __future__ import annotations
@@ -361,17 +362,20 @@ def summarise(out, dataset, methods, seeds, iters, metric=None, threshold=None, 
     return result
 
 
-def family_table(summaries: dict, alpha: float = ALPHA) -> dict:
-    """The study's comparisons as one family: every area-under-the-curve verdict of every part that is not
-    archived, with its raw verdict beside the Holm-adjusted one and the sign count.
+def family_table(summaries: dict, alpha: float = ALPHA, question=None) -> dict:
+    """The study's comparisons as families of verdicts: every area-under-the-curve verdict of every part that is
+    not archived, with its raw verdict beside the Holm-adjusted one and the sign count.
 
-    ``summaries``: ``{part: summarise result}``.  Holm-Bonferroni runs over the family's paired t-test p-values
-    (:func:`~ganlib.stats.decide`'s ``p``: faster/slower) and, as their own family, over the equivalence p-values
-    (``p_equivalent``: inside the margin); comparisons with fewer than 2 pairs have no p-value and stay
-    inconclusive outside the count.  Returns ``{"m", "alpha", "rows", "excluded", "untested", "text"}``;
-    each row: part, comparison, a, b, verdict (the :class:`~ganlib.stats.Verdict`, adjusted), its numbers (n,
-    mean, low, high, delta, p, p_holm, p_equivalent, p_equivalent_holm), raw and holm (the raw and the adjusted
-    verdict in words, made from it) and signs (sign count).
+    ``summaries``: ``{part: summarise result}``.  ``question(part, a, b)`` names the question a comparison answers;
+    each question is one family (default: one family of every comparison).  Holm-Bonferroni runs within each
+    family over the paired t-test p-values (:func:`~ganlib.stats.decide`'s ``p``: faster/slower) and, as their own
+    family, over the equivalence p-values (``p_equivalent``: inside the margin); it also runs over every
+    comparison together (``holm_all``, the strictest reading).  Comparisons with fewer than 2 pairs have no
+    p-value and stay inconclusive outside the count.  Returns ``{"m", "families", "alpha", "rows", "excluded",
+    "untested", "text"}``; each row: part, comparison, a, b, question, verdict (the
+    :class:`~ganlib.stats.Verdict`, adjusted within its family), its numbers (n, mean, low, high, delta, p, p_holm,
+    p_equivalent, p_equivalent_holm, p_holm_all), raw, holm and holm_all (the verdicts in words, made from it) and
+    signs (sign count).
     """
     rows, excluded, archived_parts = [], [], []
     for part, r in summaries.items():
@@ -383,24 +387,46 @@ def family_table(summaries: dict, alpha: float = ALPHA) -> dict:
                 excluded.append(f"{part}: {comp}")
                 continue
             rows.append({"part": part, "comparison": comp, "a": v["a"], "b": v["b"],
+                         "question": question(part, v["a"], v["b"]) if question else "all",
                          "verdict": Verdict.from_dict(v["auc"]), "signs": v["signs"]["text"]})
     tested = [row for row in rows if row["verdict"].p is not None]
-    adjusted = {key: holm([getattr(row["verdict"], key) for row in tested]) for key in ("p", "p_equivalent")}
-    for row, p, p_eq in zip(tested, adjusted["p"], adjusted["p_equivalent"]):
-        row["verdict"] = row["verdict"].adjust(p, p_eq, alpha)
+
+    def adjusted(group):
+        return [holm([getattr(row["verdict"], key) for row in group]) for key in ("p", "p_equivalent")]
+
+    for row, p, p_eq in zip(tested, *adjusted(tested)):
+        row["all"] = row["verdict"].adjust(p, p_eq, alpha)
+    families = {}
+    for row in tested:
+        families.setdefault(row["question"], []).append(row)
+    for group in families.values():
+        for row, p, p_eq in zip(group, *adjusted(group)):
+            row["verdict"] = row["verdict"].adjust(p, p_eq, alpha)
     for row in rows:
-        v = row["verdict"]
+        v, everything = row["verdict"], row.pop("all", row["verdict"])
         row.update(n=v.n, mean=v.mean, low=v.low, high=v.high, delta=v.delta, raw=v.word(), raw_outcome=v.outcome,
                    p=v.p, p_holm=v.p_holm, p_equivalent=v.p_equivalent, p_equivalent_holm=v.p_equivalent_holm,
-                   holm=v.adjusted_text())
+                   holm=v.adjusted_text(), p_holm_all=everything.p_holm, holm_all=everything.adjusted_text())
     m = len(tested)
+    sizes = {name: len(group) for name, group in families.items()}
     untested = [f"{row['part']}: {row['comparison']}" for row in rows if row["verdict"].p is None]
     pct = f"{alpha:.0%}"
-    text = (f"The family holds {m} comparison{'s' if m != 1 else ''} (the area-under-the-curve verdicts of every "
-            f"part that is not archived). Holm-Bonferroni at {pct} over their paired t-test p-values keeps the chance "
-            f"of any false faster/slower call in the family at or under {pct} (the equivalence calls are adjusted "
-            f"the same way, as their own family); {m} raw verdicts at {pct} each would, with no real difference, "
-            f"give at least one false alarm with a chance of about {1 - (1 - alpha) ** m:.0%} (independent tests).")
+    scope = "the area-under-the-curve verdicts of every part that is not archived"
+    if len(sizes) > 1:
+        listed = ", ".join(f"{name} ({k})" for name, k in sizes.items())
+        text = (f"The study holds {m} comparisons ({scope}) in {len(sizes)} families, one per question it asks: "
+                f"{listed}. Holm-Bonferroni at {pct} within each family keeps the chance of any false faster/slower "
+                f"call in that question's answer at or under {pct} (the equivalence calls are adjusted the same way, "
+                f"as families of their own); the column \"across all {m}\" adjusts over every comparison together, "
+                f"the strictest reading, which keeps the chance of any false call anywhere in the study at or under "
+                f"{pct}. {m} raw verdicts at {pct} each would, with no real difference, give at least one false alarm "
+                f"with a chance of about {1 - (1 - alpha) ** m:.0%} (independent tests).")
+    else:
+        text = (f"The family holds {m} comparison{'s' if m != 1 else ''} ({scope}). Holm-Bonferroni at {pct} over "
+                f"their paired t-test p-values keeps the chance of any false faster/slower call in the family at or "
+                f"under {pct} (the equivalence calls are adjusted the same way, as their own family); {m} raw "
+                f"verdicts at {pct} each would, with no real difference, give at least one false alarm with a chance "
+                f"of about {1 - (1 - alpha) ** m:.0%} (independent tests).")
     few = [row for row in tested if row["n"] < MIN_PAIRS]
     if few:
         text += (f" {len(few)} of them rest{'s' if len(few) == 1 else ''} on fewer than {MIN_PAIRS} pairs, where a "
@@ -412,7 +438,8 @@ def family_table(summaries: dict, alpha: float = ALPHA) -> dict:
     if excluded:
         parts = sorted(archived_parts)
         text += f" Archived part{'s' if len(parts) != 1 else ''} {', '.join(parts)}: outside the family."
-    return {"m": m, "alpha": alpha, "rows": rows, "excluded": excluded, "untested": untested, "text": text}
+    return {"m": m, "families": sizes, "alpha": alpha, "rows": rows, "excluded": excluded, "untested": untested,
+            "text": text}
 
 
 def _fmt(mean, sd, n=None, total=None):

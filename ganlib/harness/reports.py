@@ -168,28 +168,28 @@ KEY_FIGURES = (("long_paired_verdicts",), ("long_mnist_curves", "long_mnist-unpi
 
 def answer_html(results_root=None) -> str:
     """The evidence first: the long study's family of verdicts (from the committed store) as an HTML table."""
-    from .compare import family_table
     from ..stats import Verdict
-    from .study import summarise_study
+    from .study import family, summarise_study
 
     esc = html.escape
     try:
         summaries = summarise_study("long", results_root, write=False)
     except (ValueError, RuntimeError) as e:  # a broken store is named, not hidden
         return f"<p class='failed'>The results store cannot be read: {esc(str(e))}</p>"
-    fam = family_table(summaries)
+    fam = family(summaries)
     num = lambda v: "" if v is None else f"{v:+.3g}"  # noqa: E731
     rows = ["<table><tr><th>part</th><th>comparison</th><th>paired seeds</th><th>mean AUC difference "
-            "(negative = the first faster)</th><th>95% interval</th><th>verdict</th><th>Holm-adjusted</th>"
-            "<th>sign count</th></tr>"]
+            "(negative = the first faster)</th><th>95% interval</th><th>verdict</th><th>Holm-adjusted within "
+            f"the question</th><th>across all {fam['m']}</th><th>sign count</th></tr>"]
     decided = [r for r in fam["rows"] if r["n"] and r["low"] is not None]
     early = [r for r in fam["rows"] if r["n"] and r["low"] is None]  # one pair so far: no interval, no verdict
     for r in decided + early:
         ci = f"[{num(r['low'])}, {num(r['high'])}]" if r["low"] is not None else "none yet"
-        raw, holm = (r["raw"], r["holm"]) if r["low"] is not None else ("one pair: no verdict yet", "")
+        raw, holm, everything = ((r["raw"], f"{r['question']}: {r['holm']}", r["holm_all"]) if r["low"] is not None
+                                 else ("one pair: no verdict yet", "", ""))
         rows.append(f"<tr><td>{esc(r['part'])}</td><td>{esc(r['comparison'])}</td><td>{r['n']}</td>"
                     f"<td>{num(r['mean'])}</td><td>{ci}</td><td>{esc(raw)}</td><td>{esc(holm)}</td>"
-                    f"<td>{esc(r['signs'])}</td></tr>")
+                    f"<td>{esc(everything)}</td><td>{esc(r['signs'])}</td></tr>")
     for part, r in summaries.items():
         if (r.get("part") or {}).get("archived"):
             for comp, v in r["paired"].items():
@@ -198,7 +198,7 @@ def answer_html(results_root=None) -> str:
                     ci = f"[{num(a['low'])}, {num(a['high'])}]" if a["low"] is not None else "none"
                     rows.append(f"<tr class='archived'><td>{esc(part)} (archived)</td><td>{esc(comp)}</td>"
                                 f"<td>{a['n']}</td><td>{num(a['mean'])}</td><td>{ci}</td>"
-                                f"<td>{esc(Verdict.from_dict(a).word())}</td><td>outside the family</td><td></td></tr>")
+                                f"<td>{esc(Verdict.from_dict(a).word())}</td><td>outside the family</td><td></td><td></td></tr>")
     rows.append("</table>")
     return "\n".join(rows) + f"<p><small>{esc(fam['text'])}</small></p>"
 

@@ -161,6 +161,27 @@ STUDIES = {
 }
 
 
+# The questions the study asks; each is one family of verdicts (compare.family_table: Holm within each, and a
+# column over all of them together).  A comparison's question follows from its two methods.
+QUESTIONS = {
+    "the claim": "is icvp faster than wgan-gp and wgan (every data set)?",
+    "why": "which half of icvp does the work, do the interventions and the other readings of section 2 change it?",
+    "relatives": "where do wgan-lp, dragan, r1, zero-gp and agp stand against wgan-gp and icvp?",
+}
+
+
+def question(part: str, a: str, b: str) -> str:
+    """The question (a key of :data:`QUESTIONS`) that the comparison ``a vs b`` of ``part`` answers."""
+    if a in RELATIVES:
+        return "relatives"
+    return "the claim" if a == "icvp" and b in ("wgan-gp", "wgan") else "why"
+
+
+def family(summaries: dict) -> dict:
+    """The study's verdicts as one family per question (:func:`ganlib.harness.compare.family_table`)."""
+    return family_table(summaries, question=question)
+
+
 def study(profile: str) -> list[Part]:
     if profile not in STUDIES:
         raise ValueError(f"no study for profile {profile!r}; accepted: {', '.join(STUDIES)}")
@@ -330,14 +351,15 @@ def summarise_study(profile: str, results_root=None, write: bool = True) -> dict
 
 def verdict_table(summaries: dict) -> str:
     """Markdown: one row per comparison, with its budget, the paired AUC verdict (raw 95% interval), the verdict
-    Holm-adjusted over the family of the study's comparisons (:func:`ganlib.harness.compare.family_table`), the sign
-    count and iterations to threshold; then how many comparisons the family holds."""
-    fam = family_table(summaries)
+    Holm-adjusted within its question's family and across every comparison (:func:`family`), the sign count and
+    iterations to threshold; then how many comparisons each family holds."""
+    fam = family(summaries)
     by = {(row["part"], row["comparison"]): row for row in fam["rows"]}
-    rows = ["| study part | comparison | budget (generator iterations) | paired seeds | metric | area under the curve: "
-            "mean paired difference (first minus second; negative = the first faster), raw 95% interval and verdict "
-            f"| Holm-adjusted verdict (family of {fam['m']}) | sign count | iterations to threshold |",
-            "|---|---|---|---|---|---|---|---|---|"]
+    rows = ["| study part | comparison | question | budget (generator iterations) | paired seeds | metric | area under "
+            "the curve: mean paired difference (first minus second; negative = the first faster), raw 95% interval "
+            f"and verdict | Holm-adjusted within the question | Holm-adjusted across all {fam['m']} | sign count | "
+            "iterations to threshold |",
+            "|---|---|---|---|---|---|---|---|---|---|---|"]
     waiting = []
     for name, r in summaries.items():
         for comp, v in r["paired"].items():
@@ -345,10 +367,12 @@ def verdict_table(summaries: dict) -> str:
                 waiting.append(f"{name}: {comp}")
                 continue
             row = by.get((name, comp))
-            adjusted = row["holm"] if row else "archived: outside the family"
+            adjusted, everything, q = ((row["holm"], row["holm_all"], row["question"]) if row
+                                       else ("archived: outside the family", "", ""))
             signs = v.get("signs", {}).get("text") or (row or {}).get("signs", "")
-            rows.append(f"| {name} | {comp} | {r['iters']} | {v['auc']['n']} | {r['metric']} | {v['auc']['text']} | "
-                        f"{adjusted} | {signs} | {v['iters_to_threshold']['text']} |")
+            rows.append(f"| {name} | {comp} | {q} | {r['iters']} | {v['auc']['n']} | {r['metric']} | "
+                        f"{v['auc']['text']} | {adjusted} | {everything} | {signs} | "
+                        f"{v['iters_to_threshold']['text']} |")
     pending = (f"\n\nNot yet decided, no complete pair in the store ({len(waiting)} comparisons): {'; '.join(waiting)}."
                if waiting else "")
     return "\n".join(rows) + "\n\n" + fam["text"] + pending
@@ -366,8 +390,8 @@ def design_table(profile: str) -> str:
 
 def conclusions(summaries: dict) -> list[str]:
     """One sentence per comparison, computed from the numbers (budget, seeds, interval, verdict, the verdict
-    Holm-adjusted over the family of the study's comparisons, the sign count)."""
-    fam = family_table(summaries)
+    Holm-adjusted within its question and across the study, the sign count)."""
+    fam = family(summaries)
     by = {(row["part"], row["comparison"]): row for row in fam["rows"]}
     out = []
     for name, r in summaries.items():
@@ -382,12 +406,13 @@ def conclusions(summaries: dict) -> list[str]:
                 continue
             first = v["a"]
             row = by.get((name, comp))
-            family = (f"Holm-adjusted over the family of {fam['m']}: {row['holm']}" if row
-                      else "archived: outside the family")
+            adjusted = (f"Holm-adjusted within {row['question']} ({fam['families'][row['question']]} comparisons): "
+                        f"{row['holm']}; across all {fam['m']}: {row['holm_all']}"
+                        if row and row["question"] in fam["families"] else "archived: outside the family")
             signs = v["signs"]["text"]
             out.append(f"{name}, {comp}: {word} at {r['iters']} generator iterations over {a['n']} paired seeds "
                        f"(mean AUC difference {a['mean']:.3g}, 95% CI [{a['low']:.3g}, {a['high']:.3g}]; negative = "
-                       f"{first} faster); {family}" + (f"; {signs}" if signs else "")
+                       f"{first} faster); {adjusted}" + (f"; {signs}" if signs else "")
                        + f". Threshold: {v['iters_to_threshold']['text']}.")
     return out
 
