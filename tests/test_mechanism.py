@@ -53,3 +53,59 @@ def test_feedback_numbers_and_readings_table_from_the_committed_store():
     one = {"paired": {"icvp vs wgan-gp": {"auc": {"n": 1, "mean": 5.0, "low": None, "high": None, "text": "x"}}}}
     table = MX.readings_table(one, ["icvp-band"])  # one pair stored, the reading none: the rows still align
     assert len({tuple(r) for r in table}) == 1 and table[0]["verdict"] == "one pair: no interval yet"
+
+
+def _probe_run(folder: Path, label: str, seed: int, fake: dict):
+    d = folder / "runs" / f"{label}-seed{seed}"
+    d.mkdir(parents=True)
+    (d / "metrics.jsonl").write_text("".join(json.dumps({"iter": i, "fid": 1.0}) + "\n" for i in (0, 1000, 2000)))
+    (d / "probe.jsonl").write_text("".join(json.dumps({"iter": i, "grad_fake_median": fake.get(i, 1.0),
+                                                       "grad_real_median": 1.0}) + "\n" for i in range(0, 2001, 50)))
+
+
+def test_steepness_takes_the_peak_inside_the_window_only(tmp_path):
+    folder = tmp_path / "mnist"
+    _probe_run(folder, "icvp", 0, {600: 9.0, 1500: 50.0})  # the late spike lies outside iterations 200-1000
+    _probe_run(folder, "icvp", 1, {250: 3.0})
+    _probe_run(folder, "wgan-gp", 0, {})
+    rows = {r["method"]: r for r in MX.steepness(folder, ["wgan-gp", "icvp", "icvp-band"])}
+    assert set(rows) == {"wgan-gp", "icvp"}  # a method with no stored run is left out, not zero
+    assert rows["icvp"]["peak_fake"] == [9.0, 3.0] and rows["icvp"]["peak_fake_mean"] == 6.0
+    assert rows["wgan-gp"]["peak_fake_mean"] == 1.0 and rows["icvp"]["seeds"] == 2
+
+
+def _verdict(mean, low, high, n=5, delta=20.0):
+    from ganlib.stats import decide
+
+    v = decide([mean + d for d in ((high - low) / 4, -(high - low) / 4, 0.0, 0.0, 0.0)][:n], delta).as_dict()
+    return {"auc": v}
+
+
+def test_the_explanation_is_computed_from_the_judged_predictions():
+    judged = [{"id": i, "outcome": o} for i, o in (("A1", "failed"), ("A2", "failed"), ("A3", "held"),
+                                                   ("D1", "held"), ("D2", "held"), ("D3", "held"), ("D4", "failed"))]
+    summary = {"paired": {"icvp-eps vs wgan-gp": _verdict(100, 50, 150), "icvp-lambda vs wgan-gp": _verdict(0, -1, 1),
+                          "icvp-band vs icvp": _verdict(-5, -40, 30), "icvp-band vs wgan-gp": _verdict(90, 40, 140)}}
+    steep = [{"method": m, "peak_fake_mean": v} for m, v in (("wgan-gp", 1.3), ("icvp-eps", 8.0), ("icvp-lambda", 1.4),
+                                                              ("icvp-band", 7.0))]
+    text = MX.explanation(judged, summary, steep)
+    assert "2 of its 3 predictions failed (A1, A2)" in text and "all of D1-D3 held" in text
+    assert "8 for the point alone (icvp-eps)" in text and "the prediction failed: icvp-band vs icvp" in text
+    assert "Spearman rank correlation of" in text and "below 2 are wgan-gp, icvp-lambda" in text
+    judged[3]["outcome"] = "failed"
+    assert "only partly supported: D2, D3" in MX.explanation(judged, summary, steep)
+
+
+def test_the_readings_answer_counts_what_holds():
+    rows = [{"reading": "icvp", "pairs": 5, "mean AUC difference": 95.0, "95% CI": (23.0, 167.0), "verdict": "slower"},
+            {"reading": "icvp-band", "pairs": 5, "mean AUC difference": 11.5, "95% CI": (1.4, 21.6),
+             "verdict": "slower, by less than the margin ±23.7"},
+            {"reading": "icvp-refmean", "pairs": 5, "mean AUC difference": -8.9, "95% CI": (-30.0, 12.0),
+             "verdict": "inconclusive"},
+            {"reading": "icvp-x", "pairs": 0, "mean AUC difference": None, "95% CI": None,
+             "verdict": "not yet in the store"}]
+    text = MX.readings_answer(rows)
+    assert '"slower than WGAN-GP" holds for 1 of the 3 readings tried (the default reading, icvp, among them)' in text
+    assert "less than the practical margin for icvp-band +11.5" in text and "icvp-refmean -8.9 [-30, +12]" in text
+    assert "none is faster than wgan-gp" in text and "Still to be trained: icvp-x." in text
+    assert MX.readings_answer(rows[3:]).startswith("No reading")

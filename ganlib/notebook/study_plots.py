@@ -14,7 +14,9 @@ from ..stats import CONFIDENCE, Verdict, t_half_width
 
 COLOURS = {"wgan": "tab:gray", "wgan-gp": "tab:blue", "icvp": "tab:red", "icvp-eps": "tab:orange",
            "icvp-lambda": "tab:purple", "wgan-lp": "tab:green", "dragan": "tab:brown", "r1": "tab:pink",
-           "zero-gp": "tab:olive", "agp": "tab:cyan"}  # the relatives (ganlib.relatives) too
+           "zero-gp": "tab:olive", "agp": "tab:cyan",  # the relatives (ganlib.relatives) too
+           "icvp-band": "teal", "icvp-slope": "goldenrod", "icvp-lmin1": "slategray", "icvp-gamma0.5": "magenta",
+           "icvp-refmean": "darkkhaki", "icvp-refdecay": "sienna"}  # the readings of section 2 (notebook 10)
 
 
 def mean_band(curve: dict, confidence: float = CONFIDENCE):
