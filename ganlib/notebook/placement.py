@@ -57,15 +57,23 @@ def placement_conclusion(summaries: dict, parts, baseline: str = "wgan-gp", meth
         if "icvp" in done:
             text += f" icvp is {word(done['icvp'])} than {baseline}" if word(done["icvp"]) in ("faster", "slower") \
                 else f" icvp against {baseline}: {word(done['icvp'])}"
-            text += f", {ranked.index('icvp') + 1} of the {len(ranked)} methods compared so far."
+            text += (f"; by the mean it ranks {ranked.index('icvp') + 1} of the {len(ranked)} methods compared so far "
+                     "(a ranking of means, not a test).")
         faster = [m for m in ranked if done[m]["high"] < 0]
-        not_slower_than_icvp = [m for m in faster if m == "icvp" or not (
-            (r["paired"].get(f"{m} vs icvp") or {}).get("auc", {}).get("low") or 0) > 0]
-        if not_slower_than_icvp:
+        vs_icvp = lambda m: (r["paired"].get(f"{m} vs icvp") or {}).get("auc", {})  # noqa: E731
+        beat_icvp = [m for m in faster if m != "icvp" and (vs_icvp(m).get("high") is not None and vs_icvp(m)["high"] < 0)]
+        not_slower_than_icvp = [m for m in faster if m == "icvp" or not (vs_icvp(m).get("low") or 0) > 0]
+        if len(beat_icvp) > 1:
+            text += (f" Prefer one of {', '.join(beat_icvp)} here: each is faster than {baseline} and than icvp "
+                     "(intervals below 0); the study does not pair them with each other, so it does not rank them.")
+        elif not_slower_than_icvp:
             text += (f" Prefer {not_slower_than_icvp[0]} here: its interval against {baseline} lies below 0"
                      + (" and it is not slower than icvp." if not_slower_than_icvp[0] != "icvp" else "."))
         else:
             text += f" No method is shown faster than {baseline} here: {baseline}, the simplest, remains the choice."
+            same = [m for m in ranked if Verdict.from_dict(done[m]).outcome == "equivalent"]
+            if same:
+                text += f" Equivalent to it within the margin: {', '.join(same)}."
         if pending:
             text += f" Pending (no complete pair yet): {', '.join(pending)}."
         out.append(text)
