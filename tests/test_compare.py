@@ -426,3 +426,21 @@ def test_censored_pairs_name_only_the_categories_that_hold_pairs():
 def test_one_seed_has_no_spread_rather_than_plus_minus_zero():
     assert C._fmt(*mean_sd([0.5])) == "0.5 (one seed: no spread)"
     assert C._fmt(*mean_sd([0.5, 0.7])).startswith("0.6 ± ")
+
+
+def test_the_paired_figure_draws_the_comparisons_it_is_asked_for():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from ganlib.harness import study as S
+    from ganlib.notebook.study_plots import paired_figure
+
+    clear = ([1.0, 1.1, 0.9, 1.05, 0.95], [2.0, 2.05, 1.98, 2.1, 1.9])
+    summaries = {"p1": {**_summary({"icvp vs wgan-gp": clear, "icvp-eps vs wgan-gp": clear, "r1 vs icvp": clear}),
+                        "delta": 0.01}}
+    for diffs in summaries["p1"]["paired"].values():
+        diffs["auc"]["diffs"] = list(np.subtract(*clear))
+    everything = paired_figure(summaries)
+    claim = paired_figure(summaries, only=lambda p, a, b: S.question(p, a, b) == "the claim")
+    assert len(everything.axes) == 3 and len(claim.axes) == 1
+    assert claim.axes[0].get_ylabel() == "p1\nicvp vs wgan-gp"

@@ -62,13 +62,15 @@ def budget_figure(summaries: dict, parts=("toy-lambda10", "toy-lambda0.1"), mark
     return fig
 
 
-def paired_figure(summaries: dict):
+def paired_figure(summaries: dict, only=None):
     """Per comparison: each seed's AUC difference (icvp minus baseline), the mean with its 95% interval, and
-    the practical margin +-delta (shaded).  Left of 0: icvp faster."""
+    the practical margin +-delta (shaded).  Left of 0: icvp faster.  ``only(part, a, b)``: which comparisons to
+    draw (default: all)."""
     import matplotlib.pyplot as plt
 
     rows = [(name, comp, v["auc"], r["delta"]) for name, r in summaries.items() for comp, v in r["paired"].items()
-            if v["auc"]["n"]]  # a comparison with no complete pair yet has nothing to draw
+            if v["auc"]["n"]  # a comparison with no complete pair yet has nothing to draw
+            and (only is None or only(name, v["a"], v["b"]))]
     fig, axes = plt.subplots(max(len(rows), 1), 1, figsize=(6.5, 0.9 + 0.75 * len(rows)), squeeze=False)
     for ax, (name, comp, v, delta) in zip(axes[:, 0], rows):
         d = [x for x in v["diffs"] if x is not None]
