@@ -21,5 +21,7 @@ def test_landing_page_leads_with_the_answer_then_the_path_then_the_figures(tmp_p
     assert answer < table < path < figs
     assert "toy-lambda10</td><td>icvp vs wgan-gp</td><td>5</td>" in page  # from the committed store
     assert "Holm-adjusted within the question" in page and "families, one per question it asks" in page
+    assert page.index("<td>icvp vs wgan</td>") < page.index("<td>icvp-eps vs wgan-gp</td>") < page.index(
+        "<td>wgan-lp vs wgan-gp</td>")  # the claim first, then why, then the relatives
     assert "why ICVP is slower than WGAN-GP on MNIST" in page  # notebook 10's line
     assert page.index("long_paired_verdicts.png") < path  # a key figure beside the answer

@@ -169,7 +169,7 @@ KEY_FIGURES = (("long_paired_verdicts",), ("long_mnist_curves", "long_mnist-unpi
 def answer_html(results_root=None) -> str:
     """The evidence first: the long study's family of verdicts (from the committed store) as an HTML table."""
     from ..stats import Verdict
-    from .study import family, summarise_study
+    from .study import QUESTIONS, family, summarise_study
 
     esc = html.escape
     try:
@@ -181,7 +181,9 @@ def answer_html(results_root=None) -> str:
     rows = ["<table><tr><th>part</th><th>comparison</th><th>paired seeds</th><th>mean AUC difference "
             "(negative = the first faster)</th><th>95% interval</th><th>verdict</th><th>Holm-adjusted within "
             f"the question</th><th>across all {fam['m']}</th><th>sign count</th></tr>"]
-    decided = [r for r in fam["rows"] if r["n"] and r["low"] is not None]
+    order = list(QUESTIONS)  # the claim first, then why, then the relatives
+    decided = sorted((r for r in fam["rows"] if r["n"] and r["low"] is not None),
+                     key=lambda r: order.index(r["question"]) if r["question"] in order else len(order))
     early = [r for r in fam["rows"] if r["n"] and r["low"] is None]  # one pair so far: no interval, no verdict
     for r in decided + early:
         ci = f"[{num(r['low'])}, {num(r['high'])}]" if r["low"] is not None else "none yet"
