@@ -65,7 +65,7 @@ def placement_conclusion(summaries: dict, parts, baseline: str = "wgan-gp", meth
         not_slower_than_icvp = [m for m in faster if m == "icvp" or not (vs_icvp(m).get("low") or 0) > 0]
         if len(beat_icvp) > 1:
             text += (f" Prefer one of {', '.join(beat_icvp)} here: each is faster than {baseline} and than icvp "
-                     "(intervals below 0); the study does not pair them with each other, so it does not rank them.")
+                     "(intervals below 0); the study does not compare them with one another, so it does not rank them.")
         elif not_slower_than_icvp:
             text += (f" Prefer {not_slower_than_icvp[0]} here: its interval against {baseline} lies below 0"
                      + (" and it is not slower than icvp." if not_slower_than_icvp[0] != "icvp" else "."))
