@@ -66,6 +66,10 @@ def placement_conclusion(summaries: dict, parts, baseline: str = "wgan-gp", meth
         if len(beat_icvp) > 1:
             text += (f" Prefer one of {', '.join(beat_icvp)} here: each is faster than {baseline} and than icvp "
                      "(intervals below 0); the study does not compare them with one another, so it does not rank them.")
+        elif not_slower_than_icvp and Verdict.from_dict(done[not_slower_than_icvp[0]]).within_margin:
+            m = not_slower_than_icvp[0]
+            text += (f" {m} is faster than {baseline}, but by less than the practical margin ±{done[m]['delta']:.3g}: "
+                     f"a resolved difference too small to matter, so {baseline} or {m} will do.")
         elif not_slower_than_icvp:
             text += (f" Prefer {not_slower_than_icvp[0]} here: its interval against {baseline} lies below 0"
                      + (" and it is not slower than icvp." if not_slower_than_icvp[0] != "icvp" else "."))
