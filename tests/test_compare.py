@@ -311,6 +311,8 @@ def test_family_table_holds_every_comparison_and_adjusts_by_holm():
     assert any("icvp vs wgan: faster" in x and "within the claim (2 comparisons): faster" in x
                and "across all 3: inconclusive after Holm" in x for x in lines)
     assert any("negative = icvp-eps faster" in x for x in lines)
+    why = S.conclusions(summaries, only=lambda p, a, b: S.question(p, a, b) == "why")
+    assert len(why) == 1 and why[0].startswith("p2, icvp-eps vs wgan-gp:")
 
 
 def test_a_family_per_question_adjusts_within_each_and_across_all():

@@ -97,15 +97,17 @@ def test_the_explanation_is_computed_from_the_judged_predictions():
 
 
 def test_the_readings_answer_counts_what_holds():
-    rows = [{"reading": "icvp", "pairs": 5, "mean AUC difference": 95.0, "95% CI": (23.0, 167.0), "verdict": "slower"},
-            {"reading": "icvp-band", "pairs": 5, "mean AUC difference": 11.5, "95% CI": (1.4, 21.6),
-             "verdict": "slower, by less than the margin ±23.7"},
-            {"reading": "icvp-refmean", "pairs": 5, "mean AUC difference": -8.9, "95% CI": (-30.0, 12.0),
-             "verdict": "inconclusive"},
-            {"reading": "icvp-x", "pairs": 0, "mean AUC difference": None, "95% CI": None,
-             "verdict": "not yet in the store"}]
-    text = MX.readings_answer(rows)
+    from ganlib.stats import Verdict
+
+    def auc(outcome, mean, low, high, within_margin=False):
+        v = Verdict(outcome, n=5, mean=mean, sd=1.0, low=low, high=high, delta=23.7, within_margin=within_margin)
+        return {"auc": v.as_dict()}
+
+    summary = {"paired": {"icvp vs wgan-gp": auc("higher", 95.0, 23.0, 167.0),
+                          "icvp-band vs wgan-gp": auc("higher", 11.5, 1.4, 21.6, within_margin=True),
+                          "icvp-refmean vs wgan-gp": auc("inconclusive", -8.9, -30.0, 12.0)}}
+    text = MX.readings_answer(summary, ["icvp-band", "icvp-refmean", "icvp-x"])
     assert '"slower than WGAN-GP" holds for 1 of the 3 readings tried (the default reading, icvp, among them)' in text
     assert "less than the practical margin for icvp-band +11.5" in text and "icvp-refmean -8.9 [-30, +12]" in text
     assert "none is faster than wgan-gp" in text and "Still to be trained: icvp-x." in text
-    assert MX.readings_answer(rows[3:]).startswith("No reading")
+    assert MX.readings_answer({}, ["icvp-x"]).startswith("No reading")

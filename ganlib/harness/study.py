@@ -388,14 +388,17 @@ def design_table(profile: str) -> str:
     return "\n".join(rows)
 
 
-def conclusions(summaries: dict) -> list[str]:
+def conclusions(summaries: dict, only=None) -> list[str]:
     """One sentence per comparison, computed from the numbers (budget, seeds, interval, verdict, the verdict
-    Holm-adjusted within its question and across the study, the sign count)."""
+    Holm-adjusted within its question and across the study, the sign count).  ``only(part, a, b)``: which
+    comparisons to say (default: all)."""
     fam = family(summaries)
     by = {(row["part"], row["comparison"]): row for row in fam["rows"]}
     out = []
     for name, r in summaries.items():
         for comp, v in r["paired"].items():
+            if only is not None and not only(name, v["a"], v["b"]):
+                continue
             a = v["auc"]
             word = Verdict.from_dict(a).word()
             if not a["n"]:

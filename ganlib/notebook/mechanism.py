@@ -76,7 +76,8 @@ def traces_figure(folder, labels, iters: int, probe: bool):
 
     from .study_plots import COLOURS
 
-    panels = [("lambda_t", "log.jsonl", "lambda_t (penalty weight; icvp: 10 r_t, and eps_t = 1 - r_t)"), ("w_t", "log.jsonl", "w_t (critic's estimate)"),
+    panels = [("lambda_t", "log.jsonl", "lambda_t (penalty weight; icvp: 10 r_t, and eps_t = 1 - r_t)"),
+              ("w_t", "log.jsonl", "w_t (critic's estimate)"),
               ("fid", "metrics.jsonl", "classifier FID (critic-independent)"),
               ("d_ref", "log.jsonl", "d_ref (reference distance)")]
     panels.append(("grad_penalty_median", "probe.jsonl", "median ||grad D|| at penalty points (probe)") if probe
@@ -267,7 +268,6 @@ def feedback_numbers(folder, iters: int = 2000, labels=("wgan-gp", "icvp"), at=(
     return rows
 
 
-
 PEAK_WINDOW = (200, 1000)  # generator iterations: the phase where icvp falls behind (P-MNIST-3)
 
 
@@ -370,9 +370,8 @@ def explanation(judged: list[dict], summary: dict, steep: list[dict]) -> str:
             f"samples. Against wgan-gp it is {said('icvp-band vs wgan-gp')}.")
     elif d4:
         out.append("Its intervention, icvp-band, is still being trained.")
-    pts = [(peak[r["method"]], 0.0 if r["method"] == "wgan-gp" else _paired(summary, f"{r['method']} vs wgan-gp")["mean"])
-           for r in steep if peak.get(r["method"]) is not None
-           and (r["method"] == "wgan-gp" or (_paired(summary, f"{r['method']} vs wgan-gp") or {}).get("n"))]
+    against = {m: 0.0 if m == "wgan-gp" else (_paired(summary, f"{m} vs wgan-gp") or {}).get("mean") for m in peak}
+    pts = [(peak[m], against[m]) for m in peak if peak[m] is not None and against[m] is not None]
     if len(pts) >= 4:
         from scipy.stats import spearmanr
 
@@ -384,32 +383,33 @@ def explanation(judged: list[dict], summary: dict, steep: list[dict]) -> str:
     return " ".join(out)
 
 
-def readings_answer(table: list[dict]) -> str:
-    """The one-sentence answer of notebook 10 (and the README) from :func:`readings_table`'s rows: for how many of
-    the readings tried "slower than wgan-gp" holds, and which, if any, wins."""
-    done = [r for r in table if r["95% CI"] is not None]
+def readings_answer(summary: dict, readings, baseline: str = "wgan-gp") -> str:
+    """The one-sentence answer of notebook 10 (and the README), from the part's paired verdicts of icvp and each of
+    ``readings`` against ``baseline``: for how many readings "slower than wgan-gp" holds, and which, if any, wins."""
+    verdicts = {label: _paired(summary, f"{label} vs {baseline}") for label in ("icvp", *readings)}
+    done = {label: Verdict.from_dict(a) for label, a in verdicts.items() if a is not None and a.get("low") is not None}
     if not done:
         return "No reading of section 2 has an interval against wgan-gp yet."
-    def say(r):
-        low, high = r["95% CI"]
-        return f"{r['reading']} {r['mean AUC difference']:+.3g} [{low:+.3g}, {high:+.3g}]"
-    slower = [r for r in done if r["verdict"].startswith("slower") and "margin" not in r["verdict"]]
-    small = [r for r in done if r["verdict"].startswith("slower") and "margin" in r["verdict"]]
-    faster = [r for r in done if r["verdict"].startswith("faster")]
-    rest = [r for r in done if r not in slower + small + faster]
-    pending = [r["reading"] for r in table if r["95% CI"] is None]
-    pairs = sorted({r["pairs"] for r in done})
+
+    def say(labels):
+        return "; ".join(f"{m} {done[m].mean:+.3g} [{done[m].low:+.3g}, {done[m].high:+.3g}]" for m in labels)
+
+    slower = [m for m, v in done.items() if v.outcome == "higher" and not v.within_margin]
+    small = [m for m, v in done.items() if v.outcome == "higher" and v.within_margin]
+    faster = [m for m, v in done.items() if v.outcome == "lower"]
+    rest = [m for m in done if m not in slower + small + faster]
+    pending = [m for m in verdicts if m not in done]
+    pairs = sorted({v.n for v in done.values()})
     text = (f"On MNIST (FID-AUC against wgan-gp, {'-'.join(map(str, pairs))} paired seeds, 95% intervals), \"slower "
             f"than WGAN-GP\" holds for {len(slower)} of the {len(done)} readings tried"
-            + (" (the default reading, icvp, among them)" if any(r["reading"] == "icvp" for r in done) else "")
-            + (f" ({'; '.join(say(r) for r in slower)})" if slower else ""))
+            + (" (the default reading, icvp, among them)" if "icvp" in done else "")
+            + (f" ({say(slower)})" if slower else ""))
     if small:
-        text += f"; slower by less than the practical margin for {'; '.join(say(r) for r in small)}"
+        text += f"; slower by less than the practical margin for {say(small)}"
     if rest:
-        text += (f"; it does not hold for {'; '.join(say(r) for r in rest)}, whose intervals hold 0 "
+        text += (f"; it does not hold for {say(rest)}, whose intervals hold 0 "
                  "(not distinguishable from wgan-gp at these seeds, which is not equal)")
-    text += ("; " + ("none is faster than wgan-gp" if not faster else
-                     f"faster than wgan-gp: {'; '.join(say(r) for r in faster)}") + ".")
+    text += "; " + (f"faster than wgan-gp: {say(faster)}" if faster else "none is faster than wgan-gp") + "."
     if pending:
         text += f" Still to be trained: {', '.join(pending)}."
     return text
